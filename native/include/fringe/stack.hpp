@@ -1,0 +1,268 @@
+// Stacks for generators.
+//
+// A stack is the address range [limit, base): `base` is the highest address
+// (stacks grow down) and is 16-byte aligned, `limit` the lowest usable byte.
+// Any type with `void* base() const` and `void* limit() const` whose range
+// stays put when the object is moved can carry a generator; three are here:
+//
+//   OsStack      anonymous mapping with a PROT_NONE guard page just below
+//                `limit`: running off the end faults instead of corrupting
+//                memory. Pages are committed when first touched.
+//   OwnedStack   heap memory, no guard page.
+//   SliceStack   memory the caller owns, no guard page.
+//
+// Every stack registers itself with Valgrind (when built with its headers)
+// so that memcheck treats a switch as a stack change rather than as a huge
+// stack-pointer jump.
+
+#ifndef FRINGE_STACK_HPP
+#define FRINGE_STACK_HPP
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#if !defined(FRINGE_NO_VALGRIND) && defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define FRINGE_HAVE_VALGRIND 1
+#endif
+#endif
+#ifndef FRINGE_HAVE_VALGRIND
+#define FRINGE_HAVE_VALGRIND 0
+#endif
+
+namespace fringe {
+
+constexpr std::size_t kStackAlignment = 16;
+/// The size JavaScript generators get when none is given (committed lazily).
+constexpr std::size_t kDefaultStackSize = std::size_t{1} << 20;
+
+/// Tells Valgrind that [limit, base) is a stack, for as long as it lives.
+/// Outside Valgrind the client request is a few no-op instructions.
+class ValgrindStackRegistration {
+ public:
+  ValgrindStackRegistration() = default;
+  ValgrindStackRegistration(void* limit, void* base) {
+#if FRINGE_HAVE_VALGRIND
+    id_ = VALGRIND_STACK_REGISTER(limit, base);
+    registered_ = true;
+#else
+    (void)limit;
+    (void)base;
+#endif
+  }
+  ValgrindStackRegistration(ValgrindStackRegistration&& other) noexcept
+      : id_(other.id_), registered_(std::exchange(other.registered_, false)) {}
+  ValgrindStackRegistration& operator=(ValgrindStackRegistration&& other) noexcept {
+    if (this != &other) {
+      release();
+      id_ = other.id_;
+      registered_ = std::exchange(other.registered_, false);
+    }
+    return *this;
+  }
+  ~ValgrindStackRegistration() { release(); }
+
+ private:
+  void release() {
+#if FRINGE_HAVE_VALGRIND
+    if (registered_) VALGRIND_STACK_DEREGISTER(id_);
+#endif
+    registered_ = false;
+  }
+  unsigned id_ = 0;
+  bool registered_ = false;
+};
+
+inline std::size_t page_size() {
+  static const std::size_t size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return size;
+}
+
+namespace detail {
+[[noreturn]] inline void throw_system_error(int error, const std::string& what) {
+#if defined(__cpp_exceptions)
+  throw std::system_error(error, std::generic_category(), what);
+#else
+  (void)error;
+  (void)what;
+  __builtin_trap();
+#endif
+}
+}  // namespace detail
+
+/// A stack in its own anonymous mapping, with one PROT_NONE guard page
+/// directly below `limit`. Touching the guard page raises SIGSEGV.
+class OsStack {
+ public:
+  static constexpr bool kGuarded = true;
+
+  /// Usable bytes for a requested size: whole pages, and one page for 0.
+  /// Returns 0 when the rounding overflows.
+  static std::size_t usable_size_for(std::size_t requested) {
+    const std::size_t page = page_size();
+    if (requested == 0) return page;
+    if (requested > SIZE_MAX - (page - 1)) return 0;
+    return (requested + page - 1) & ~(page - 1);
+  }
+
+  /// Maps a stack of at least `size` bytes (see usable_size_for) plus its
+  /// guard page. Sets `error` to the errno of the failed call (EOVERFLOW when
+  /// the size arithmetic overflows) and returns an empty stack on failure.
+  static OsStack allocate(std::size_t size, std::error_code& error) noexcept {
+    error.clear();
+    const std::size_t page = page_size();
+    const std::size_t usable = usable_size_for(size);
+    if (usable == 0 || usable > SIZE_MAX - page) {
+      error = std::error_code(EOVERFLOW, std::generic_category());
+      return OsStack();
+    }
+    const std::size_t total = usable + page;
+    void* mapping = mmap(nullptr, total, PROT_NONE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (mapping == MAP_FAILED) {
+      error = std::error_code(errno, std::generic_category());
+      return OsStack();
+    }
+    // The object owns the mapping from here on, so a failed mprotect unmaps.
+    OsStack stack(mapping, total);
+    if (mprotect(static_cast<char*>(mapping) + page, usable, PROT_READ | PROT_WRITE) != 0) {
+      error = std::error_code(errno, std::generic_category());
+      return OsStack();
+    }
+    stack.valgrind_ = ValgrindStackRegistration(stack.limit(), stack.base());
+    return stack;
+  }
+
+  /// As allocate(), but throws std::system_error on failure.
+  explicit OsStack(std::size_t size) {
+    std::error_code error;
+    *this = allocate(size, error);
+    if (error) {
+      detail::throw_system_error(error.value(), "fringe: cannot map a stack of " +
+                                                    std::to_string(size) + " bytes");
+    }
+  }
+
+  OsStack() = default;
+  OsStack(OsStack&& other) noexcept
+      : mapping_(std::exchange(other.mapping_, nullptr)),
+        mapping_size_(std::exchange(other.mapping_size_, 0)),
+        valgrind_(std::move(other.valgrind_)) {}
+  OsStack& operator=(OsStack&& other) noexcept {
+    if (this != &other) {
+      unmap();
+      mapping_ = std::exchange(other.mapping_, nullptr);
+      mapping_size_ = std::exchange(other.mapping_size_, 0);
+      valgrind_ = std::move(other.valgrind_);
+    }
+    return *this;
+  }
+  OsStack(const OsStack&) = delete;
+  OsStack& operator=(const OsStack&) = delete;
+  ~OsStack() { unmap(); }
+
+  explicit operator bool() const { return mapping_ != nullptr; }
+  void* base() const { return static_cast<char*>(mapping_) + mapping_size_; }
+  void* limit() const { return static_cast<char*>(mapping_) + page_size(); }
+  std::size_t size() const { return mapping_ ? mapping_size_ - page_size() : 0; }
+  /// The guard page: [guard(), limit()).
+  void* guard() const { return mapping_; }
+
+  /// Unmaps now (the destructor does it otherwise). Idempotent.
+  void release() { unmap(); }
+
+ private:
+  OsStack(void* mapping, std::size_t size) : mapping_(mapping), mapping_size_(size) {}
+  void unmap() {
+    if (mapping_ == nullptr) return;
+    valgrind_ = ValgrindStackRegistration();
+    munmap(mapping_, mapping_size_);
+    mapping_ = nullptr;
+    mapping_size_ = 0;
+  }
+
+  void* mapping_ = nullptr;
+  std::size_t mapping_size_ = 0;
+  ValgrindStackRegistration valgrind_;
+};
+
+/// A stack on the heap, without a guard page: an overflow silently
+/// corrupts whatever lies below it.
+class OwnedStack {
+ public:
+  static constexpr bool kGuarded = false;
+
+  explicit OwnedStack(std::size_t size)
+      : size_((size + kStackAlignment - 1) & ~(kStackAlignment - 1)),
+        memory_(static_cast<char*>(
+            ::operator new(size_ == 0 ? kStackAlignment : size_, std::align_val_t(kStackAlignment)))),
+        valgrind_(memory_, memory_ + size_) {}
+  OwnedStack(OwnedStack&& other) noexcept
+      : size_(std::exchange(other.size_, 0)),
+        memory_(std::exchange(other.memory_, nullptr)),
+        valgrind_(std::move(other.valgrind_)) {}
+  OwnedStack& operator=(OwnedStack&& other) noexcept {
+    if (this != &other) {
+      free();
+      size_ = std::exchange(other.size_, 0);
+      memory_ = std::exchange(other.memory_, nullptr);
+      valgrind_ = std::move(other.valgrind_);
+    }
+    return *this;
+  }
+  ~OwnedStack() { free(); }
+
+  void* base() const { return memory_ + size_; }
+  void* limit() const { return memory_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  void free() {
+    valgrind_ = ValgrindStackRegistration();
+    if (memory_ != nullptr) ::operator delete(memory_, std::align_val_t(kStackAlignment));
+    memory_ = nullptr;
+  }
+  std::size_t size_;
+  char* memory_;
+  ValgrindStackRegistration valgrind_;
+};
+
+/// A stack in memory the caller owns and keeps alive longer than the
+/// generator. The range is shrunk to 16-byte alignment at both ends.
+class SliceStack {
+ public:
+  static constexpr bool kGuarded = false;
+
+  SliceStack(void* memory, std::size_t size) {
+    auto start = reinterpret_cast<std::uintptr_t>(memory);
+    auto end = start + size;
+    limit_ = reinterpret_cast<char*>((start + kStackAlignment - 1) & ~(kStackAlignment - 1));
+    base_ = reinterpret_cast<char*>(end & ~(kStackAlignment - 1));
+    if (base_ < limit_) base_ = limit_;
+    valgrind_ = ValgrindStackRegistration(limit_, base_);
+  }
+  SliceStack(SliceStack&&) noexcept = default;
+  SliceStack& operator=(SliceStack&&) noexcept = default;
+
+  void* base() const { return base_; }
+  void* limit() const { return limit_; }
+  std::size_t size() const { return static_cast<std::size_t>(base_ - limit_); }
+
+ private:
+  char* limit_;
+  char* base_;
+  ValgrindStackRegistration valgrind_;
+};
+
+}  // namespace fringe
+
+#endif  // FRINGE_STACK_HPP
