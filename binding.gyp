@@ -1,0 +1,21 @@
+{
+  "targets": [
+    {
+      "target_name": "fringe",
+      "sources": [
+        "native/addon/binding.cc",
+        "native/addon/native_bench.cc",
+        "native/addon/runtime.cc",
+        "native/addon/symbols.cc",
+        "native/addon/v8_layout.cc",
+        "native/addon/v8_thread_state.cc",
+        "native/addon/x86_64_decoder.cc"
+      ],
+      "include_dirs": ["native/include"],
+      "cflags!": ["-fno-exceptions", "-fomit-frame-pointer", "-O3"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags": ["-fno-omit-frame-pointer", "-O2"],
+      "cflags_cc": ["-fexceptions", "-std=gnu++17"]
+    }
+  ]
+}

@@ -1,0 +1,17 @@
+// ES module entry: the CommonJS build's exports under their own names.
+// test/80.package.test.js checks that this list matches dist/index.js.
+import fringe from '../dist/index.js';
+
+export const {
+  Generator,
+  GeneratorReturn,
+  Yielder,
+  OsStack,
+  DEFAULT_STACK_SIZE,
+  MINIMUM_STACK_SIZE,
+  current,
+  suspend,
+  supported,
+  unsupportedReason,
+} = fringe;
+export default fringe;

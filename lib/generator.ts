@@ -1,0 +1,262 @@
+// Generator: a JavaScript function running on its own stack that can
+// suspend() from any call depth. See docs/API.md for the full semantics.
+
+import { binding, type NativeHandle, Outcome, ResumeMode, StatusSlot } from './binding';
+import { error, typeError } from './errors';
+import { DEFAULT_STACK_SIZE, OsStack, stackHandle, validateStackSize, wrapStack } from './stack';
+
+export type GeneratorState = 'suspended' | 'running' | 'done';
+
+/** Whether JavaScript generators can run in this Node process. */
+export const supported: boolean = binding.supported;
+/** Why not, when `supported` is false. */
+export const unsupportedReason: string | undefined = binding.unsupportedReason;
+
+const status = binding.status;
+
+/**
+ * What a pending suspend() throws when return() (or the collection of an
+ * unreachable suspended generator) unwinds the body. It is not an Error:
+ * catch blocks that see it should rethrow it, so that `finally` blocks run
+ * and the generator finishes.
+ */
+export class GeneratorReturn {
+  /** The value passed to return(). */
+  readonly value: unknown;
+  constructor(value: unknown) {
+    this.value = value;
+  }
+}
+
+let attach: (yielder: Yielder<any, any>, coroutine: NativeHandle) => void;
+
+/** The generator's side: hands values out and receives the next input. */
+export class Yielder<TYield = unknown, TNext = unknown> {
+  #coroutine: NativeHandle | undefined;
+
+  /**
+   * Suspends this yielder's generator, which must be the innermost running
+   * one (ERR_WRONG_GENERATOR otherwise), handing `value` to the resume()
+   * or next() that runs it; returns the next resume's input.
+   */
+  suspend(value: TYield): TNext {
+    return binding.suspendFrom(this.#coroutine!, value) as TNext;
+  }
+
+  static {
+    attach = (yielder, coroutine) => {
+      yielder.#coroutine = coroutine;
+    };
+  }
+}
+
+/** Suspends the innermost running generator; see Yielder.suspend(). */
+export function suspend<TNext = unknown>(value?: unknown): TNext {
+  return binding.suspend(value) as TNext;
+}
+
+// The innermost running Generator, for current().
+let running: Generator<any, any, any> | undefined;
+
+/** The innermost running generator, or undefined outside any. */
+export function current(): Generator | undefined {
+  return running;
+}
+
+const enum State {
+  Suspended = 0,
+  Running = 1,
+  Done = 2,
+}
+const stateNames: readonly GeneratorState[] = ['suspended', 'running', 'done'];
+
+/**
+ * Unwinds or frees generators whose Generator objects were collected while
+ * they were suspended. Runs at safe points only: when a generator is
+ * created or resumed, and from the event loop.
+ */
+function reapCollected(): void {
+  const outer = running;
+  running = undefined;
+  try {
+    for (;;) {
+      const result = binding.reapOne();
+      if (result === 0) break;
+      if (result !== 1) {
+        process.emitWarning(
+          `A generator collected while suspended threw while being unwound: ${
+            result instanceof Error ? result.stack : String(result)
+          }`,
+          { type: 'FringeWarning', code: 'FRINGE_UNWIND_ERROR' },
+        );
+      }
+    }
+  } finally {
+    running = outer;
+  }
+}
+
+binding.setHooks(GeneratorReturn, reapCollected);
+
+export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
+  implements globalThis.Generator<TYield, TReturn, TNext>
+{
+  #coroutine: NativeHandle | undefined;
+  #state: State = State.Suspended;
+  #started = false;
+  #stack: OsStack | undefined;  // the caller's, or the one unwrap() handed out
+  #stackSize: number;
+
+  /**
+   * Prepares `body(yielder, input)` to run on its own stack: `stack` is an
+   * OsStack of the caller's, or a size in bytes (default 1 MiB, from a pool
+   * of reusable stacks). Nothing runs until the first resume()/next().
+   */
+  constructor(body: (yielder: Yielder<TYield, TNext>, input: TNext) => TReturn, stack?: OsStack | number) {
+    if (typeof body !== 'function') throw typeError('body', 'a function', body);
+    let native: NativeHandle | undefined;
+    let size = DEFAULT_STACK_SIZE;
+    if (stack instanceof OsStack) {
+      native = stackHandle(stack);
+      this.#stack = stack;
+      size = stack.size;
+    } else if (stack !== undefined) {
+      if (typeof stack !== 'number') throw typeError('stack', 'an OsStack or a number of bytes', stack);
+      validateStackSize(stack, 'stack');
+      size = stack;
+    }
+    this.#stackSize = size;
+    if (!supported) {
+      throw error('ERR_UNSUPPORTED_RUNTIME', `JavaScript generators are not supported here: ${unsupportedReason}`);
+    }
+    if (status[StatusSlot.CollectedPending] !== 0) reapCollected();
+    const yielder = new Yielder<TYield, TNext>();
+    this.#coroutine = binding.create(this, body, yielder, native, size);
+    attach(yielder, this.#coroutine);
+  }
+
+  get state(): GeneratorState {
+    return stateNames[this.#state];
+  }
+
+  /**
+   * Runs the body until it suspends (returns the suspended value) or returns
+   * (returns its value; the generator is then done). The first call passes
+   * `input` as the body's second argument; later calls make the pending
+   * suspend() return it. Rethrows what the body throws.
+   */
+  resume(input?: TNext): TYield | TReturn {
+    return this.#run(ResumeMode.Next, input) as TYield | TReturn;
+  }
+
+  next(...args: [] | [TNext]): IteratorResult<TYield, TReturn> {
+    if (this.#state === State.Done) return { value: undefined as never, done: true };
+    const value = this.#run(ResumeMode.Next, args[0]);
+    return { value, done: this.#isDone() } as IteratorResult<TYield, TReturn>;
+  }
+
+  /**
+   * Unwinds a suspended body: its pending suspend() throws a GeneratorReturn,
+   * so `finally` blocks run. Returns `{ value, done: true }`, or the value the
+   * body suspended with (done: false) if it suspends again while unwinding.
+   */
+  return(value: TReturn): IteratorResult<TYield, TReturn> {
+    if (this.#state === State.Done) return { value, done: true };
+    if (!this.#started && this.#state === State.Suspended) {
+      this.#finish();
+      return { value, done: true };
+    }
+    try {
+      const result = this.#run(ResumeMode.Return, value);
+      return { value: result, done: this.#isDone() } as IteratorResult<TYield, TReturn>;
+    } catch (e) {
+      if (e instanceof GeneratorReturn && this.#isDone()) return { value: e.value as TReturn, done: true };
+      throw e;
+    }
+  }
+
+  /**
+   * Makes the pending suspend() throw `exception`. Before the first resume
+   * the generator just finishes and throws it; after it is done, throws it.
+   */
+  throw(exception: unknown): IteratorResult<TYield, TReturn> {
+    if (this.#state === State.Done) throw exception;
+    if (!this.#started && this.#state === State.Suspended) {
+      this.#finish();
+      throw exception;
+    }
+    const value = this.#run(ResumeMode.Throw, exception);
+    return { value, done: this.#isDone() } as IteratorResult<TYield, TReturn>;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  /** `using` support, as for built-in iterators: calls return(). */
+  [Symbol.dispose](): void {
+    this.return(undefined as TReturn);
+  }
+
+  /**
+   * The stack of a finished generator, for reuse: the OsStack it was given,
+   * or one of the same size. Throws ERR_GENERATOR_NOT_DONE before then.
+   */
+  unwrap(): OsStack {
+    if (this.#state !== State.Done) {
+      throw error('ERR_GENERATOR_NOT_DONE', `Cannot unwrap the stack of a generator that is ${this.state}`);
+    }
+    if (this.#stack === undefined) this.#stack = wrapStack(binding.takeStack(this.#stackSize));
+    return this.#stack;
+  }
+
+  /** Stacks of finished generators kept for reuse (default 64). */
+  static get poolSize(): number {
+    return binding.stats()[2];
+  }
+  static set poolSize(size: number) {
+    if (typeof size !== 'number') throw typeError('poolSize', 'a number', size);
+    if (!Number.isInteger(size) || size < 0 || size > 65536) {
+      throw error('ERR_OUT_OF_RANGE', `Expected poolSize to be an integer from 0 to 65536, got ${size}`);
+    }
+    binding.setPoolSize(size);
+  }
+
+  #run(mode: ResumeMode, input: unknown): unknown {
+    if (this.#state !== State.Suspended) {
+      throw this.#state === State.Done
+        ? error('ERR_GENERATOR_DONE', 'Cannot resume a generator that has finished')
+        : error('ERR_GENERATOR_RUNNING', 'Cannot resume a generator that is already running');
+    }
+    if (status[StatusSlot.CollectedPending] !== 0) reapCollected();
+    const outer = running;
+    running = this;
+    this.#state = State.Running;
+    this.#started = true;
+    let value: unknown;
+    try {
+      value = binding.resume(this.#coroutine!, mode, input);
+    } catch (e) {
+      running = outer;
+      this.#finish();
+      throw e;
+    }
+    running = outer;
+    if (status[StatusSlot.Outcome] === Outcome.Yielded) {
+      this.#state = State.Suspended;
+    } else {
+      this.#finish();
+    }
+    return value;
+  }
+
+  #isDone(): boolean {
+    return this.#state === State.Done;
+  }
+
+  #finish(): void {
+    // A generator finished before it started still holds its body and stack.
+    if (!this.#started) binding.discard(this.#coroutine!);
+    this.#state = State.Done;
+  }
+}

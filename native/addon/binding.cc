@@ -1,0 +1,555 @@
+// The addon's JavaScript interface (wrapped by lib/*.ts, typed in
+// lib/binding.d.ts). It is written against the V8 API rather than N-API:
+// the switch needs V8 handle scopes and TryCatch around JavaScript running
+// on another stack, and N-API's per-call handle-scope accounting must not
+// see a callback that returns on a different stack than it was called on.
+//
+// Argument checks with user-facing messages live in lib/; the checks here
+// only keep a misuse of the private binding from crashing the process.
+
+#include <node.h>
+#include <uv.h>
+#include <v8.h>
+
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "native_bench.h"
+#include "runtime.h"
+
+namespace fringe {
+namespace {
+
+// Status shared with JavaScript through an Int32Array (see lib/binding.ts).
+enum StatusSlot { kOutcome = 0, kCollectedPending = 1, kStatusSlots = 4 };
+
+struct AddonState {
+  std::unique_ptr<Runtime> runtime;
+  std::string unsupported_reason;
+  std::int32_t* status = nullptr;
+  v8::Global<v8::ObjectTemplate> coroutine_template;
+  v8::Global<v8::ObjectTemplate> stack_template;
+  v8::Global<v8::Function> generator_return;  // lib's GeneratorReturn class
+  v8::Global<v8::Function> reaper;             // called from the event loop
+  uv_async_t reap_signal;
+  bool reap_signal_open = false;
+  int loads = 0;  // the module may be loaded more than once per isolate
+};
+
+// One AddonState per isolate, shared by every load of the module in it.
+std::mutex states_mutex;
+std::map<v8::Isolate*, AddonState*> states;
+
+v8::Local<v8::String> String(v8::Isolate* isolate, const char* s) {
+  return v8::String::NewFromUtf8(isolate, s).ToLocalChecked();
+}
+
+enum class ErrorKind { kError, kTypeError, kRangeError };
+
+void Throw(v8::Isolate* isolate, ErrorKind kind, const char* code, const std::string& message) {
+  v8::Local<v8::String> text = String(isolate, message.c_str());
+  v8::Local<v8::Value> error = kind == ErrorKind::kTypeError    ? v8::Exception::TypeError(text)
+                               : kind == ErrorKind::kRangeError ? v8::Exception::RangeError(text)
+                                                                : v8::Exception::Error(text);
+  if (code != nullptr) {
+    error.As<v8::Object>()
+        ->Set(isolate->GetCurrentContext(), String(isolate, "code"), String(isolate, code))
+        .Check();
+  }
+  isolate->ThrowException(error);
+}
+void ThrowError(v8::Isolate* isolate, const char* code, const std::string& message) {
+  Throw(isolate, ErrorKind::kError, code, message);
+}
+void ThrowTypeError(v8::Isolate* isolate, const std::string& message) {
+  Throw(isolate, ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE", message);
+}
+void ThrowRangeError(v8::Isolate* isolate, const std::string& message) {
+  Throw(isolate, ErrorKind::kRangeError, "ERR_OUT_OF_RANGE", message);
+}
+
+AddonState* StateOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  return static_cast<AddonState*>(info.Data().As<v8::External>()->Value());
+}
+
+Coroutine* UnwrapCoroutine(AddonState* state, v8::Local<v8::Value> value) {
+  if (!value->IsObject()) return nullptr;
+  v8::Local<v8::Object> object = value.As<v8::Object>();
+  if (object->InternalFieldCount() != 2 || object->GetAlignedPointerFromInternalField(1) != state) return nullptr;
+  return static_cast<Coroutine*>(object->GetAlignedPointerFromInternalField(0));
+}
+
+StackBox* UnwrapStack(AddonState* state, v8::Local<v8::Value> value) {
+  if (!value->IsObject()) return nullptr;
+  v8::Local<v8::Object> object = value.As<v8::Object>();
+  if (object->InternalFieldCount() != 2 ||
+      object->GetAlignedPointerFromInternalField(1) != reinterpret_cast<char*>(state) + 1) {
+    return nullptr;
+  }
+  return static_cast<StackBox*>(object->GetAlignedPointerFromInternalField(0));
+}
+
+bool RequireRuntime(AddonState* state, v8::Isolate* isolate) {
+  if (state->runtime) return true;
+  ThrowError(isolate, "ERR_UNSUPPORTED_RUNTIME",
+             "JavaScript generators are not supported here: " + state->unsupported_reason);
+  return false;
+}
+
+// --- Stacks -----------------------------------------------------------------
+
+void OnStackCollected(const v8::WeakCallbackInfo<StackBox>& data) {
+  StackBox* box = data.GetParameter();
+  box->handle.Reset();
+  if (box->user != nullptr) box->user->box = nullptr;  // the coroutine keeps the memory
+  delete box;
+}
+
+v8::Local<v8::Object> WrapStack(AddonState* state, v8::Isolate* isolate, OsStack stack) {
+  v8::Local<v8::Object> object =
+      state->stack_template.Get(isolate)->NewInstance(isolate->GetCurrentContext()).ToLocalChecked();
+  auto* box = new StackBox();
+  box->size = stack.size();
+  box->base = stack.base();
+  box->limit = stack.limit();
+  box->stack = std::move(stack);
+  object->SetAlignedPointerInInternalField(0, box);
+  object->SetAlignedPointerInInternalField(1, reinterpret_cast<char*>(state) + 1);
+  box->handle.Reset(isolate, object);
+  box->handle.SetWeak(box, &OnStackCollected, v8::WeakCallbackType::kParameter);
+  return object;
+}
+
+// createStack(size: number): handle. Sizes are validated in lib/stack.ts.
+void CreateStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!info[0]->IsNumber()) return ThrowTypeError(isolate, "Expected size to be a number");
+  double size = info[0].As<v8::Number>()->Value();
+  if (!(size >= 0 && size <= 9007199254740991.0)) return ThrowRangeError(isolate, "Invalid stack size");
+  std::error_code error;
+  OsStack stack = OsStack::allocate(static_cast<std::size_t>(size), error);
+  if (error) {
+    return ThrowError(isolate, "ERR_STACK_ALLOCATION",
+                      "Cannot map a stack of " + std::to_string(static_cast<std::size_t>(size)) +
+                          " bytes: " + error.message());
+  }
+  info.GetReturnValue().Set(WrapStack(state, isolate, std::move(stack)));
+}
+
+// stackInfo(handle): [size, base, limit, inUse, released]
+void StackInfo(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  StackBox* box = UnwrapStack(state, info[0]);
+  if (box == nullptr) return ThrowTypeError(isolate, "Expected an OsStack");
+  v8::Local<v8::Value> values[] = {
+      v8::Number::New(isolate, static_cast<double>(box->size)),
+      v8::BigInt::NewFromUnsigned(isolate, reinterpret_cast<std::uintptr_t>(box->base)),
+      v8::BigInt::NewFromUnsigned(isolate, reinterpret_cast<std::uintptr_t>(box->limit)),
+      v8::Boolean::New(isolate, box->user != nullptr),
+      v8::Boolean::New(isolate, box->user == nullptr && !box->stack),
+  };
+  info.GetReturnValue().Set(v8::Array::New(isolate, values, 5));
+}
+
+// releaseStack(handle): true if unmapped (or already), false while in use.
+void ReleaseStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  StackBox* box = UnwrapStack(state, info[0]);
+  if (box == nullptr) return ThrowTypeError(info.GetIsolate(), "Expected an OsStack");
+  if (box->user != nullptr) return info.GetReturnValue().Set(false);
+  box->stack.release();
+  info.GetReturnValue().Set(true);
+}
+
+// --- Coroutines -------------------------------------------------------------
+
+// First-pass weak callback on the JS Generator: only bookkeeping. The
+// coroutine is unwound (or freed) later at a safe point, from JavaScript
+// (lib/generator.ts checks status[kCollectedPending] when it creates or
+// resumes a generator) or from the event loop (reap_signal).
+void OnOwnerCollected(const v8::WeakCallbackInfo<Coroutine>& data) {
+  Coroutine* co = data.GetParameter();
+  co->owner.Reset();
+  co->runtime->NoteCollected(co);
+  auto* state = static_cast<AddonState*>(co->runtime->owner());
+  state->status[kCollectedPending] = 1;
+  if (state->reap_signal_open) uv_async_send(&state->reap_signal);
+}
+
+void OnHandleCollected(const v8::WeakCallbackInfo<Coroutine>& data) { data.GetParameter()->handle.Reset(); }
+
+// create(owner, body, yielder, stack handle | undefined, size): handle
+void Create(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!RequireRuntime(state, isolate)) return;
+  Runtime* runtime = state->runtime.get();
+  if (!info[0]->IsObject()) return ThrowTypeError(isolate, "Expected owner to be an object");
+  if (!info[1]->IsFunction()) return ThrowTypeError(isolate, "Expected body to be a function");
+  OsStack stack;
+  StackBox* box = nullptr;
+  if (!info[3]->IsUndefined()) {
+    box = UnwrapStack(state, info[3]);
+    if (box == nullptr) return ThrowTypeError(isolate, "Expected stack to be an OsStack or a number");
+    if (box->user != nullptr) return ThrowError(isolate, "ERR_STACK_IN_USE", "The stack is in use by another generator");
+    if (!box->stack) return ThrowError(isolate, "ERR_STACK_RELEASED", "The stack has been released");
+    if (box->size < Runtime::kMinimumStackSize) {
+      return ThrowRangeError(isolate, "The stack is too small to run JavaScript");
+    }
+    stack = std::move(box->stack);
+  } else {
+    if (!info[4]->IsNumber()) return ThrowTypeError(isolate, "Expected size to be a number");
+    double size = info[4].As<v8::Number>()->Value();
+    if (!(size >= Runtime::kMinimumStackSize && size <= 9007199254740991.0)) {
+      return ThrowRangeError(isolate, "Invalid stack size");
+    }
+    std::error_code error;
+    stack = runtime->TakeStack(static_cast<std::size_t>(size), error);
+    if (error) {
+      return ThrowError(isolate, "ERR_STACK_ALLOCATION",
+                        "Cannot map a stack of " + std::to_string(static_cast<std::size_t>(size)) +
+                            " bytes: " + error.message());
+    }
+  }
+  Coroutine* co = runtime->NewCoroutine(std::move(stack), box, info[1].As<v8::Function>(), info[2],
+                                        isolate->GetCurrentContext());
+  if (box != nullptr) box->user = co;
+  v8::Local<v8::Object> handle =
+      state->coroutine_template.Get(isolate)->NewInstance(isolate->GetCurrentContext()).ToLocalChecked();
+  handle->SetAlignedPointerInInternalField(0, co);
+  handle->SetAlignedPointerInInternalField(1, state);
+  co->handle.Reset(isolate, handle);
+  co->handle.SetWeak(co, &OnHandleCollected, v8::WeakCallbackType::kParameter);
+  co->owner.Reset(isolate, info[0].As<v8::Object>());
+  co->owner.SetWeak(co, &OnOwnerCollected, v8::WeakCallbackType::kParameter);
+  info.GetReturnValue().Set(handle);
+}
+
+// Reports a coroutine's outcome to JavaScript after a Resume.
+void Deliver(AddonState* state, Coroutine* co, const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  state->status[kOutcome] = static_cast<std::int32_t>(co->outcome);
+  switch (co->outcome) {
+    case Outcome::kYielded:
+      info.GetReturnValue().Set(co->out);
+      return;
+    case Outcome::kReturned:
+      info.GetReturnValue().Set(co->result.Get(isolate));
+      break;
+    case Outcome::kThrew:
+      isolate->ThrowException(co->result.Get(isolate));
+      break;
+    case Outcome::kTerminated:
+      // The body was terminated (worker.terminate(), process exit): the
+      // termination was consumed by the coroutine's outermost call, so
+      // request it again for the resumer.
+      isolate->TerminateExecution();
+      break;
+  }
+  state->runtime->ReleaseResources(co);
+}
+
+// resume(handle, mode, value): the value the body suspended with or
+// returned; status[kOutcome] tells which.
+void Resume(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!RequireRuntime(state, isolate)) return;
+  Coroutine* co = UnwrapCoroutine(state, info[0]);
+  if (co == nullptr) return ThrowTypeError(isolate, "Expected a generator handle");
+  if (co->state == CoroutineState::kRunning) {
+    return ThrowError(isolate, "ERR_GENERATOR_RUNNING", "The generator is already running");
+  }
+  if (co->state == CoroutineState::kDone) {
+    return ThrowError(isolate, "ERR_GENERATOR_DONE", "The generator has finished");
+  }
+  if (!info[1]->IsInt32()) return ThrowTypeError(isolate, "Expected mode to be an integer");
+  int mode = info[1].As<v8::Int32>()->Value();
+  if (mode < 0 || mode > 2) return ThrowRangeError(isolate, "Invalid resume mode");
+  state->runtime->Resume(co, static_cast<ResumeMode>(mode), info[2]);
+  Deliver(state, co, info);
+}
+
+// Suspends the running coroutine with `value` and returns to JavaScript what
+// the next resume asked for: its input, or an exception (throw()/return()).
+void SuspendRunning(AddonState* state, const v8::FunctionCallbackInfo<v8::Value>& info,
+                    v8::Local<v8::Value> value) {
+  v8::Isolate* isolate = info.GetIsolate();
+  Runtime* runtime = state->runtime.get();
+  Coroutine* co = runtime->current_coroutine();
+  runtime->Suspend(value);
+  switch (co->mode) {
+    case ResumeMode::kNext:
+      info.GetReturnValue().Set(co->in);
+      return;
+    case ResumeMode::kThrow:
+      isolate->ThrowException(co->in);
+      return;
+    case ResumeMode::kReturn: {
+      v8::Local<v8::Value> argv[] = {co->in};
+      v8::Local<v8::Object> marker;
+      if (state->generator_return.Get(isolate)
+              ->NewInstance(isolate->GetCurrentContext(), 1, argv)
+              .ToLocal(&marker)) {
+        isolate->ThrowException(marker);
+      }
+      return;
+    }
+  }
+}
+
+// suspend(value): suspends the innermost running generator.
+void Suspend(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!RequireRuntime(state, isolate)) return;
+  if (state->runtime->current_coroutine() == nullptr) {
+    return ThrowError(isolate, "ERR_NOT_IN_GENERATOR", "suspend() called outside of a generator");
+  }
+  SuspendRunning(state, info, info[0]);
+}
+
+// suspendFrom(handle, value): suspend() through a Yielder, which must belong
+// to the innermost running generator.
+void SuspendFrom(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!RequireRuntime(state, isolate)) return;
+  Coroutine* target = UnwrapCoroutine(state, info[0]);
+  Coroutine* co = state->runtime->current_coroutine();
+  if (co == nullptr) return ThrowError(isolate, "ERR_NOT_IN_GENERATOR", "suspend() called outside of a generator");
+  if (target != co) {
+    return ThrowError(isolate, "ERR_WRONG_GENERATOR",
+                      "This yielder belongs to a generator that is not the innermost running one");
+  }
+  SuspendRunning(state, info, info[1]);
+}
+
+// discard(handle): finishes a coroutine that never ran (return() or throw()
+// before the first resume), releasing its body and stack.
+void Discard(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  if (!state->runtime) return;
+  Coroutine* co = UnwrapCoroutine(state, info[0]);
+  if (co == nullptr || co->state != CoroutineState::kFresh) return;
+  co->state = CoroutineState::kDone;
+  state->runtime->ReleaseResources(co);
+}
+
+// takeStack(handle): an OsStack for unwrap() of a finished generator.
+void TakeFinishedStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!RequireRuntime(state, isolate)) return;
+  if (!info[0]->IsNumber()) return ThrowTypeError(isolate, "Expected size to be a number");
+  std::error_code error;
+  OsStack stack = state->runtime->TakeStack(static_cast<std::size_t>(info[0].As<v8::Number>()->Value()), error);
+  if (error) return ThrowError(isolate, "ERR_STACK_ALLOCATION", "Cannot map a stack: " + error.message());
+  info.GetReturnValue().Set(WrapStack(state, isolate, std::move(stack)));
+}
+
+// reapOne(): unwinds or frees one collected generator. Returns 0 when there
+// was none, 1 when one was handled, or the error a collected generator threw
+// while being unwound.
+void ReapOne(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!state->runtime) return info.GetReturnValue().Set(0);
+  Runtime* runtime = state->runtime.get();
+  Coroutine* co = runtime->TakeCollected();
+  if (co == nullptr) {
+    state->status[kCollectedPending] = 0;
+    return info.GetReturnValue().Set(0);
+  }
+  info.GetReturnValue().Set(1);
+  // A suspended generator is unwound like return(): its pending suspend()
+  // throws GeneratorReturn until the body finishes. A body that keeps
+  // suspending gets a bounded number of chances, then is abandoned.
+  constexpr int kUnwindAttempts = 1000;
+  for (int i = 0; i < kUnwindAttempts && co->state == CoroutineState::kSuspended; i++) {
+    v8::HandleScope scope(isolate);
+    runtime->Resume(co, ResumeMode::kReturn, v8::Undefined(isolate));
+    if (co->outcome == Outcome::kThrew) {
+      // The GeneratorReturn itself escaping is the normal end of unwinding.
+      v8::Local<v8::Value> error = co->result.Get(isolate);
+      bool is_return = error->InstanceOf(isolate->GetCurrentContext(), state->generator_return.Get(isolate))
+                           .FromMaybe(false);
+      if (!is_return) info.GetReturnValue().Set(error);
+    }
+    if (co->outcome == Outcome::kTerminated) isolate->TerminateExecution();
+  }
+  if (co->state == CoroutineState::kDone || co->state == CoroutineState::kFresh) {
+    runtime->Delete(co);
+  }
+  // Otherwise it kept suspending: it stays allocated (and is never resumed).
+}
+
+void SetGeneratorReturn(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  if (!info[0]->IsFunction() || !info[1]->IsFunction()) {
+    return ThrowTypeError(info.GetIsolate(), "Expected functions");
+  }
+  state->generator_return.Reset(info.GetIsolate(), info[0].As<v8::Function>());
+  state->reaper.Reset(info.GetIsolate(), info[1].As<v8::Function>());
+}
+
+void SetPoolSize(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  if (!state->runtime) return;
+  if (!info[0]->IsUint32()) return ThrowTypeError(info.GetIsolate(), "Expected a non-negative integer");
+  state->runtime->set_pool_limit(info[0].As<v8::Uint32>()->Value());
+}
+
+// stats(): [live coroutines, pooled stacks, pool limit]
+void Stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  Runtime* runtime = state->runtime.get();
+  v8::Local<v8::Value> values[] = {
+      v8::Number::New(isolate, runtime ? static_cast<double>(runtime->live_coroutines()) : 0),
+      v8::Number::New(isolate, runtime ? static_cast<double>(runtime->pooled()) : 0),
+      v8::Number::New(isolate, runtime ? static_cast<double>(runtime->pool_limit()) : 0),
+  };
+  info.GetReturnValue().Set(v8::Array::New(isolate, values, 3));
+}
+
+// --- Module -------------------------------------------------------------------
+
+void OnReapSignal(uv_async_t* handle) {
+  auto* state = static_cast<AddonState*>(handle->data);
+  if (!state->runtime || state->reaper.IsEmpty()) return;
+  v8::Isolate* isolate = state->runtime->isolate();
+  v8::HandleScope scope(isolate);
+  v8::Local<v8::Function> reaper = state->reaper.Get(isolate);
+  v8::Local<v8::Context> context = reaper->GetCreationContextChecked();
+  v8::Context::Scope context_scope(context);
+  node::MakeCallback(isolate, v8::Object::New(isolate), reaper, 0, nullptr, node::async_context{0, 0});
+}
+
+void Cleanup(void* data) {
+  auto* state = static_cast<AddonState*>(data);
+  std::lock_guard<std::mutex> lock(states_mutex);
+  if (--state->loads > 0) return;
+  if (state->runtime) {
+    states.erase(state->runtime->isolate());
+    state->runtime->Teardown();
+  } else {
+    for (auto it = states.begin(); it != states.end(); ++it) {
+      if (it->second == state) {
+        states.erase(it);
+        break;
+      }
+    }
+  }
+  if (state->reap_signal_open) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&state->reap_signal), [](uv_handle_t* handle) {
+      delete static_cast<AddonState*>(handle->data);
+    });
+  } else {
+    delete state;
+  }
+}
+
+AddonState* StateFor(v8::Isolate* isolate) {
+  std::lock_guard<std::mutex> lock(states_mutex);
+  auto it = states.find(isolate);
+  if (it != states.end()) {
+    it->second->loads++;
+    return it->second;
+  }
+  auto* state = new AddonState();
+  state->loads = 1;
+  std::string error;
+  // Archived V8 threads and the wasm code GC do not mix: it aborts with
+  // "archived threads in combination with wasm not supported" when any
+  // archived thread exists (wasm-engine.cc). Without it, wasm code that is no
+  // longer used is freed only with its module.
+  v8::V8::SetFlagsFromString("--no-wasm-code-gc");
+  state->runtime = Runtime::Create(isolate, &error);
+  if (state->runtime) {
+    state->runtime->set_owner(state);
+  } else {
+    state->unsupported_reason = error;
+  }
+  state->status = new std::int32_t[kStatusSlots]();
+  uv_loop_t* loop = node::GetCurrentEventLoop(isolate);
+  if (state->runtime && loop != nullptr && uv_async_init(loop, &state->reap_signal, &OnReapSignal) == 0) {
+    state->reap_signal.data = state;
+    uv_unref(reinterpret_cast<uv_handle_t*>(&state->reap_signal));
+    state->reap_signal_open = true;
+  }
+  states[isolate] = state;
+  return state;
+}
+
+void SetMethod(v8::Local<v8::Context> context, v8::Local<v8::Object> target, const char* name,
+               v8::FunctionCallback callback, v8::Local<v8::Value> data) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::Local<v8::FunctionTemplate> t = v8::FunctionTemplate::New(
+      isolate, callback, data, v8::Local<v8::Signature>(), 0, v8::ConstructorBehavior::kThrow,
+      v8::SideEffectType::kHasSideEffect);
+  v8::Local<v8::Function> fn = t->GetFunction(context).ToLocalChecked();
+  fn->SetName(String(isolate, name));
+  target->Set(context, String(isolate, name), fn).Check();
+}
+
+}  // namespace
+
+void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v8::Context> context) {
+  v8::Isolate* isolate = context->GetIsolate();
+  AddonState* state = StateFor(isolate);
+  node::AddEnvironmentCleanupHook(isolate, &Cleanup, state);
+
+  if (state->coroutine_template.IsEmpty()) {
+    v8::Local<v8::ObjectTemplate> t = v8::ObjectTemplate::New(isolate);
+    t->SetInternalFieldCount(2);
+    state->coroutine_template.Reset(isolate, t);
+    v8::Local<v8::ObjectTemplate> s = v8::ObjectTemplate::New(isolate);
+    s->SetInternalFieldCount(2);
+    state->stack_template.Reset(isolate, s);
+  }
+
+  v8::Local<v8::External> data = v8::External::New(isolate, state);
+  SetMethod(context, exports, "createStack", CreateStack, data);
+  SetMethod(context, exports, "stackInfo", StackInfo, data);
+  SetMethod(context, exports, "releaseStack", ReleaseStack, data);
+  SetMethod(context, exports, "create", Create, data);
+  SetMethod(context, exports, "resume", Resume, data);
+  SetMethod(context, exports, "suspend", Suspend, data);
+  SetMethod(context, exports, "suspendFrom", SuspendFrom, data);
+  SetMethod(context, exports, "takeStack", TakeFinishedStack, data);
+  SetMethod(context, exports, "discard", Discard, data);
+  SetMethod(context, exports, "reapOne", ReapOne, data);
+  SetMethod(context, exports, "setHooks", SetGeneratorReturn, data);
+  SetMethod(context, exports, "setPoolSize", SetPoolSize, data);
+  SetMethod(context, exports, "stats", Stats, data);
+  InitializeNativeBench(context, exports);
+
+  std::shared_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
+      state->status, kStatusSlots * sizeof(std::int32_t), [](void*, size_t, void*) {}, nullptr);
+  v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, store);
+  exports->Set(context, String(isolate, "status"), v8::Int32Array::New(buffer, 0, kStatusSlots)).Check();
+  exports->Set(context, String(isolate, "supported"), v8::Boolean::New(isolate, state->runtime != nullptr)).Check();
+  if (!state->runtime) {
+    exports->Set(context, String(isolate, "unsupportedReason"), String(isolate, state->unsupported_reason.c_str()))
+        .Check();
+  }
+  exports->Set(context, String(isolate, "minimumStackSize"),
+               v8::Number::New(isolate, static_cast<double>(Runtime::kMinimumStackSize)))
+      .Check();
+  exports->Set(context, String(isolate, "defaultStackSize"),
+               v8::Number::New(isolate, static_cast<double>(kDefaultStackSize)))
+      .Check();
+  exports->Set(context, String(isolate, "pageSize"), v8::Number::New(isolate, static_cast<double>(page_size())))
+      .Check();
+}
+
+}  // namespace fringe
+
+// Context-aware, so that worker threads can load it too (each isolate gets its
+// own Runtime).
+NODE_MODULE_INIT(/* exports, module, context */) { fringe::Initialize(exports, module, context); }

@@ -1,0 +1,164 @@
+// Coroutines that run JavaScript, one Runtime per isolate.
+//
+// An ExecutionContext is something that can run: the OS thread's own stack
+// (Runtime::root_) or a Coroutine. Exactly one runs at a time; every other
+// context's V8 state is archived in its V8ThreadState, where the GC and the
+// deoptimizer see it. A switch is always made by the side that leaves: it
+// archives itself, restores (or freshly initialises) the target, points the
+// stack limit and cppgc's stack start at the target's stack, and swaps
+// machine stacks. The side that wakes up finds everything in place.
+//
+// Values cross a switch as v8::Locals of the side that leaves: a Local is a
+// pointer to a slot in that side's handle blocks or stack frames, which stay
+// where they are (and are visited and updated by the GC) while that side is
+// archived. Only a coroutine's final result, whose handle scope is gone when
+// the resumer reads it, travels in a v8::Global.
+
+#ifndef FRINGE_ADDON_RUNTIME_H
+#define FRINGE_ADDON_RUNTIME_H
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <v8.h>
+
+#include "fringe/context.hpp"
+#include "fringe/stack.hpp"
+#include "v8_layout.h"
+#include "v8_thread_state.h"
+
+namespace fringe {
+
+class Runtime;
+struct StackBox;
+
+struct ExecutionContext {
+  ExecutionContext(Runtime* runtime, const V8Layout& layout, const IsolateHooks& hooks)
+      : runtime(runtime), v8_state(layout, hooks) {}
+  Runtime* runtime;
+  V8ThreadState v8_state;           // holds this context's V8 state while it is not running
+  void* sp = nullptr;               // machine stack pointer while not running
+  std::uintptr_t js_limit = 0;      // V8's stack limit while it runs
+  const void* stack_start = nullptr;  // cppgc's conservative scan start while it runs
+};
+
+enum class CoroutineState : int { kFresh = 0, kSuspended = 1, kRunning = 2, kDone = 3 };
+// Shared with lib/binding.ts.
+enum class ResumeMode : int { kNext = 0, kThrow = 1, kReturn = 2 };
+enum class Outcome : int { kYielded = 0, kReturned = 1, kThrew = 2, kTerminated = 3 };
+
+struct Coroutine : ExecutionContext {
+  Coroutine(Runtime* runtime, const V8Layout& layout, const IsolateHooks& hooks)
+      : ExecutionContext(runtime, layout, hooks) {}
+
+  OsStack stack;
+  StackBox* box = nullptr;  // the JS OsStack this stack came from, if any
+  void** link = nullptr;
+  CoroutineState state = CoroutineState::kFresh;
+  ExecutionContext* resumer = nullptr;  // while running
+
+  // Transfer between the two sides of a switch; see the header comment.
+  ResumeMode mode = ResumeMode::kNext;
+  v8::Local<v8::Value> in;   // resumer -> coroutine
+  v8::Local<v8::Value> out;  // coroutine -> resumer, at suspend()
+  Outcome outcome = Outcome::kYielded;
+  v8::Global<v8::Value> result;  // the return value or exception
+
+  v8::Global<v8::Function> body;     // until started
+  v8::Global<v8::Value> yielder;     // until started
+  v8::Global<v8::Context> context;   // the context the body is called in
+  v8::Global<v8::Object> owner;      // weak: the JS Generator; when it dies, so does this
+  v8::Global<v8::Object> handle;     // weak: the native handle object (lib's Yielder keeps it)
+  bool collected = false;            // the owner is gone
+  Coroutine* next_collected = nullptr;
+  std::size_t index = 0;             // in Runtime::all_
+};
+
+/// A guarded stack owned by a JS OsStack object while no generator uses it.
+struct StackBox {
+  OsStack stack;
+  std::size_t size = 0;
+  void* base = nullptr;
+  void* limit = nullptr;
+  Coroutine* user = nullptr;  // the coroutine running on it
+  v8::Global<v8::Object> handle;  // weak
+};
+
+class Runtime {
+ public:
+  /// Bytes below V8's JS stack limit kept for native code: the GC, runtime
+  /// functions and API callbacks run on whatever stack is current.
+  static constexpr std::size_t kNativeReserve = 64 * 1024;
+  /// The smallest stack a JS generator accepts: the native reserve plus room
+  /// for a few hundred ordinary JS frames.
+  static constexpr std::size_t kMinimumStackSize = kNativeReserve + 64 * 1024;
+
+  static std::unique_ptr<Runtime> Create(v8::Isolate* isolate, std::string* error);
+  ~Runtime();
+
+  v8::Isolate* isolate() const { return isolate_; }
+  ExecutionContext* current() const { return current_; }
+  bool in_coroutine() const { return current_ != &root_; }
+  Coroutine* current_coroutine() const {
+    return in_coroutine() ? static_cast<Coroutine*>(current_) : nullptr;
+  }
+
+  /// A coroutine that will call `body(yielder, input)` on `stack`.
+  Coroutine* NewCoroutine(OsStack stack, StackBox* box, v8::Local<v8::Function> body,
+                          v8::Local<v8::Value> yielder, v8::Local<v8::Context> context);
+  /// Runs `co` until it suspends or finishes. The caller reads co->outcome.
+  void Resume(Coroutine* co, ResumeMode mode, v8::Local<v8::Value> input);
+  /// From inside the running coroutine: hands `value` to its resumer and
+  /// waits to be resumed; returns with co->mode/co->in set.
+  void Suspend(v8::Local<v8::Value> value);
+  /// Releases what a finished (or never started) coroutine holds.
+  void ReleaseResources(Coroutine* co);
+  /// Deletes a coroutine that is done or was never started.
+  void Delete(Coroutine* co);
+
+  // Stacks for generators that did not bring their own.
+  OsStack TakeStack(std::size_t size, std::error_code& error);
+  void GiveBackStack(OsStack stack);
+  std::size_t pool_limit() const { return pool_limit_; }
+  void set_pool_limit(std::size_t limit);
+  std::size_t pooled() const { return pool_.size(); }
+
+  // Collected generators, to be unwound (suspended ones) or freed at a safe
+  // point; see binding.cc.
+  void NoteCollected(Coroutine* co);
+  Coroutine* TakeCollected();
+  bool has_collected() const { return collected_ != nullptr; }
+
+  std::size_t live_coroutines() const { return all_.size(); }
+
+  /// Called when the environment goes away: no JavaScript can run any more.
+  void Teardown();
+
+  void set_owner(void* owner) { owner_ = owner; }
+  void* owner() const { return owner_; }
+
+ private:
+  Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks);
+  static void Entry(std::uintptr_t arg, void* sender_sp);
+  void RunBody(Coroutine* co);
+  void SwitchTo(ExecutionContext* target, bool leaving_for_good);
+  void SetStackLimit(std::uintptr_t limit);
+  static void CheckStackStart(v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data);
+
+  v8::Isolate* isolate_;
+  const V8Layout& layout_;
+  IsolateHooks hooks_;
+  ExecutionContext root_;
+  ExecutionContext* current_;
+  std::vector<OsStack> pool_;
+  std::size_t pool_limit_ = 64;
+  Coroutine* collected_ = nullptr;
+  std::vector<Coroutine*> all_;  // every coroutine not yet deleted
+  void* owner_ = nullptr;
+};
+
+}  // namespace fringe
+
+#endif  // FRINGE_ADDON_RUNTIME_H

@@ -1,0 +1,10 @@
+# The addon's sources, for CMakeLists.txt (cmake-js). binding.gyp lists the
+# same files; test/00.build.test.js checks that the two lists agree.
+set(FRINGE_ADDON_SOURCES
+  native/addon/binding.cc
+  native/addon/native_bench.cc
+  native/addon/runtime.cc
+  native/addon/symbols.cc
+  native/addon/v8_layout.cc
+  native/addon/v8_thread_state.cc
+  native/addon/x86_64_decoder.cc)

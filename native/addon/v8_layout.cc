@@ -1,0 +1,401 @@
+// See v8_layout.h. Each derivation names the V8 source it relies on, so that
+// the next maintainer can re-read that source when a Node release breaks it.
+
+#include "v8_layout.h"
+
+#include <pthread.h>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <vector>
+
+#include <v8.h>
+
+#include "symbols.h"
+#include "x86_64_decoder.h"
+
+namespace fringe {
+
+namespace {
+
+// Mangled names of the functions used, as V8 declares them.
+namespace sym {
+const char kHsiArchive[] = "_ZN2v88internal22HandleScopeImplementer13ArchiveThreadEPc";
+const char kHsiRestore[] = "_ZN2v88internal22HandleScopeImplementer13RestoreThreadEPc";
+const char kHsiFree[] = "_ZN2v88internal22HandleScopeImplementer19FreeThreadResourcesEv";
+const char kHsiSize[] = "_ZN2v88internal22HandleScopeImplementer21ArchiveSpacePerThreadEv";
+const char kIsolateArchive[] = "_ZN2v88internal7Isolate13ArchiveThreadEPc";
+const char kIsolateInit[] = "_ZN2v88internal7Isolate21InitializeThreadLocalEv";
+const char kRelocatableArchive[] = "_ZN2v88internal11Relocatable12ArchiveStateEPNS0_7IsolateEPc";
+const char kRelocatableSize[] = "_ZN2v88internal11Relocatable21ArchiveSpacePerThreadEv";
+const char kDebugArchive[] = "_ZN2v88internal5Debug12ArchiveDebugEPc";
+const char kDebugRestore[] = "_ZN2v88internal5Debug12RestoreDebugEPc";
+const char kDebugThreadInit[] = "_ZN2v88internal5Debug10ThreadInitEv";
+const char kDebugSize[] = "_ZN2v88internal5Debug21ArchiveSpacePerThreadEv";
+const char kStackGuardArchive[] = "_ZN2v88internal10StackGuard17ArchiveStackGuardEPc";
+const char kEagerlyArchive[] = "_ZN2v88internal13ThreadManager20EagerlyArchiveThreadEv";
+const char kStateNext[] = "_ZN2v88internal11ThreadState4NextEv";
+const char kStateUnlink[] = "_ZN2v88internal11ThreadState6UnlinkEv";
+const char kLockerIsLocked[] = "_ZN2v86Locker8IsLockedEPNS_7IsolateE";
+const char kHeapStack[] = "_ZN2v88internal4Heap5stackEv";
+const char kDebugIsActiveAddress[] = "_ZN2v88internal17ExternalReference23debug_is_active_addressEPNS0_7IsolateE";
+const char kJsLimitAddress[] = "_ZN2v88internal17ExternalReference18address_of_jslimitEPNS0_7IsolateE";
+const char kRealJsLimitAddress[] = "_ZN2v88internal17ExternalReference23address_of_real_jslimitEPNS0_7IsolateE";
+const char kHsiAddress[] = "_ZN2v88internal17ExternalReference32handle_scope_implementer_addressEPNS0_7IsolateE";
+}  // namespace sym
+
+constexpr std::size_t kDecodeLimit = 512;  // bytes; every decoded function is far smaller
+
+x86::Analysis Decode(void* function, int arguments) {
+  return x86::Analyze(static_cast<const std::uint8_t*>(function), kDecodeLimit, arguments);
+}
+
+// The distinct displacements of 8-byte (or unknown-size) loads whose base is
+// exactly argument `arg`.
+std::vector<std::int64_t> LoadsFrom(const x86::Analysis& a, int arg) {
+  std::vector<std::int64_t> out;
+  for (const auto& access : a.accesses) {
+    if (access.store || access.base.argument != arg || access.base.steps != 0) continue;
+    bool seen = false;
+    for (auto d : out) seen |= d == access.displacement;
+    if (!seen) out.push_back(access.displacement);
+  }
+  return out;
+}
+
+std::string Hex(std::int64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+const V8Layout& V8Layout::Get() {
+  static const V8Layout* layout = [] {
+    auto* l = new V8Layout();
+    l->Resolve();
+    return l;
+  }();
+  return *layout;
+}
+
+bool V8Layout::Fail(const std::string& what) {
+  if (error_.empty()) error_ = what;
+  return false;
+}
+
+void V8Layout::Resolve() {
+#if !defined(__x86_64__)
+  Fail("JavaScript generators need x86_64 (this build is for another architecture)");
+  return;
+#else
+  const std::vector<std::string> names = {
+      sym::kHsiArchive, sym::kHsiRestore, sym::kHsiFree, sym::kHsiSize, sym::kIsolateArchive,
+      sym::kIsolateInit, sym::kRelocatableArchive, sym::kRelocatableSize, sym::kDebugArchive,
+      sym::kDebugRestore, sym::kDebugThreadInit, sym::kDebugSize, sym::kStackGuardArchive,
+      sym::kEagerlyArchive, sym::kStateNext, sym::kStateUnlink, sym::kLockerIsLocked, sym::kHeapStack,
+      sym::kDebugIsActiveAddress, sym::kJsLimitAddress, sym::kRealJsLimitAddress, sym::kHsiAddress};
+  std::string resolve_error;
+  auto found = SymbolResolver().Resolve(names, &resolve_error);
+  std::string missing;
+  for (const auto& name : names) {
+    if (!found.count(name)) missing += (missing.empty() ? "" : ", ") + name;
+    else if (found[name].from_symtab) symbol_source_ = ".symtab";
+  }
+  if (!missing.empty()) {
+    Fail("V8 internals not found in the node executable (" + missing + ")" +
+         (resolve_error.empty() ? "" : ": " + resolve_error));
+    return;
+  }
+  auto fn = [&](const char* name) { return found[name].address; };
+
+  hsi_archive = reinterpret_cast<ArchiveFunction>(fn(sym::kHsiArchive));
+  hsi_restore = reinterpret_cast<ArchiveFunction>(fn(sym::kHsiRestore));
+  hsi_free = reinterpret_cast<MemberFunction>(fn(sym::kHsiFree));
+  isolate_archive = reinterpret_cast<ArchiveFunction>(fn(sym::kIsolateArchive));
+  isolate_init_thread = reinterpret_cast<MemberFunction>(fn(sym::kIsolateInit));
+  debug_archive = reinterpret_cast<ArchiveFunction>(fn(sym::kDebugArchive));
+  debug_restore = reinterpret_cast<ArchiveFunction>(fn(sym::kDebugRestore));
+  debug_thread_init = reinterpret_cast<MemberFunction>(fn(sym::kDebugThreadInit));
+  debug_is_active_address = reinterpret_cast<AddressFunction>(fn(sym::kDebugIsActiveAddress));
+  address_of_jslimit = reinterpret_cast<AddressFunction>(fn(sym::kJsLimitAddress));
+  address_of_real_jslimit = reinterpret_cast<AddressFunction>(fn(sym::kRealJsLimitAddress));
+  handle_scope_implementer_address = reinterpret_cast<AddressFunction>(fn(sym::kHsiAddress));
+
+  // Sizes: each ArchiveSpacePerThread is a static function returning a
+  // constant. ThreadLocalTop's and StackGuard's are inline in V8's headers,
+  // but their sizes are public layout constants of v8-internal.h (checked
+  // below against what Isolate::ArchiveThread copies).
+  hsi_size = static_cast<std::size_t>(reinterpret_cast<SizeFunction>(fn(sym::kHsiSize))());
+  relocatable_size = static_cast<std::size_t>(reinterpret_cast<SizeFunction>(fn(sym::kRelocatableSize))());
+  debug_size = static_cast<std::size_t>(reinterpret_cast<SizeFunction>(fn(sym::kDebugSize))());
+  tlt_size = v8::internal::Internals::kThreadLocalTopSize;
+  stack_guard_size = v8::internal::Internals::kStackGuardSize - sizeof(void*);  // minus StackGuard::isolate_
+  isolate_tlt = v8::internal::Internals::kIsolateThreadLocalTopOffset;
+  if (hsi_size < 64 || hsi_size > 1024 || relocatable_size != sizeof(void*) || debug_size < 32 ||
+      debug_size > 1024) {
+    Fail("unexpected archive sizes (HandleScopeImplementer " + std::to_string(hsi_size) + ", Relocatable " +
+         std::to_string(relocatable_size) + ", Debug " + std::to_string(debug_size) + ")");
+    return;
+  }
+  archive_size = hsi_size + tlt_size + relocatable_size + stack_guard_size + debug_size;
+
+  // ThreadState::Next(): `if (next_ == thread_manager_->in_use_anchor_) return
+  // nullptr; return next_;` -- two loads from `this` (next_ and
+  // thread_manager_) and one from thread_manager_ (in_use_anchor_).
+  {
+    x86::Analysis a = Decode(fn(sym::kStateNext), 1);
+    auto own = LoadsFrom(a, 0);
+    for (const auto& access : a.accesses) {
+      if (access.base.argument == 0 && access.base.steps == 1 && access.base.step[0].load &&
+          access.base.step[0].offset != 0) {
+        thread_state_thread_manager = access.base.step[0].offset;
+        thread_manager_in_use_anchor = access.displacement;
+      }
+    }
+    if (own.size() != 2 || thread_state_thread_manager < 0) {
+      Fail("cannot decode ThreadState::Next (" + a.error + ")");
+      return;
+    }
+    thread_state_next = own[0] == thread_state_thread_manager ? own[1] : own[0];
+  }
+  // ThreadState::Unlink(): `next_->previous_ = previous_; previous_->next_ =
+  // next_;` -- loads next_ and previous_ from `this`.
+  {
+    auto own = LoadsFrom(Decode(fn(sym::kStateUnlink), 1), 0);
+    if (own.size() != 2 || (own[0] != thread_state_next && own[1] != thread_state_next)) {
+      Fail("cannot decode ThreadState::Unlink");
+      return;
+    }
+    thread_state_previous = own[0] == thread_state_next ? own[1] : own[0];
+  }
+  // ThreadManager::EagerlyArchiveThread(): for each piece,
+  // `to = isolate_->piece()->Archive(to)`; the first call's second argument
+  // is lazily_archived_thread_state_->data().
+  {
+    x86::Analysis a = Decode(fn(sym::kEagerlyArchive), 1);
+    auto call_to = [&](const char* name) -> const x86::Call* {
+      for (const auto& c : a.calls) {
+        if (c.target == reinterpret_cast<std::uintptr_t>(fn(name))) return &c;
+      }
+      return nullptr;
+    };
+    const x86::Call* hsi_call = call_to(sym::kHsiArchive);
+    const x86::Call* isolate_call = call_to(sym::kIsolateArchive);
+    const x86::Call* debug_call = call_to(sym::kDebugArchive);
+    const x86::Call* guard_call = call_to(sym::kStackGuardArchive);
+    if (!hsi_call || !isolate_call || !debug_call || !guard_call) {
+      Fail("cannot find the archiver calls in ThreadManager::EagerlyArchiveThread");
+      return;
+    }
+    // isolate_ = this->[X]
+    const x86::Symbol& iso = isolate_call->rdi;
+    if (!(iso.argument == 0 && iso.steps == 1 && iso.step[0].load)) {
+      Fail("cannot decode ThreadManager::isolate_ (" + iso.ToString() + ")");
+      return;
+    }
+    thread_manager_isolate = iso.step[0].offset;
+    const x86::Symbol& h = hsi_call->rdi;
+    if (!(h.argument == 0 && h.steps == 2 && h.step[0].load && h.step[0].offset == thread_manager_isolate &&
+          h.step[1].load)) {
+      Fail("cannot decode Isolate::handle_scope_implementer_ (" + h.ToString() + ")");
+      return;
+    }
+    isolate_hsi = h.step[1].offset;
+    const x86::Symbol& d = debug_call->rdi;
+    if (!(d.argument == 0 && d.steps == 2 && d.step[0].load && d.step[0].offset == thread_manager_isolate &&
+          d.step[1].load)) {
+      Fail("cannot decode Isolate::debug_ (" + d.ToString() + ")");
+      return;
+    }
+    isolate_debug = d.step[1].offset;
+    const x86::Symbol& g = guard_call->rdi;
+    if (!(g.argument == 0 && g.steps == 2 && g.step[0].load && !g.step[1].load)) {
+      Fail("cannot decode Isolate::stack_guard_ (" + g.ToString() + ")");
+      return;
+    }
+    isolate_stack_guard = g.step[1].offset;
+    const x86::Symbol& data = hsi_call->rsi;
+    if (!(data.argument == 0 && data.steps == 2 && data.step[0].load && data.step[1].load)) {
+      Fail("cannot decode ThreadState::data_ (" + data.ToString() + ")");
+      return;
+    }
+    thread_state_data = data.step[1].offset;
+  }
+  if (isolate_stack_guard != v8::internal::Internals::kIsolateStackGuardOffset) {
+    Fail("the stack guard is at isolate+" + Hex(isolate_stack_guard) + ", v8-internal.h says " +
+         Hex(v8::internal::Internals::kIsolateStackGuardOffset));
+    return;
+  }
+  // v8::Locker::IsLocked(isolate): `isolate->thread_manager()->...`.
+  {
+    auto own = LoadsFrom(Decode(fn(sym::kLockerIsLocked), 1), 0);
+    if (own.size() != 1) {
+      Fail("cannot decode Isolate::thread_manager_ from v8::Locker::IsLocked");
+      return;
+    }
+    isolate_thread_manager = own[0];
+  }
+  // Relocatable::ArchiveState(isolate, to): copies isolate->relocatable_top().
+  {
+    auto own = LoadsFrom(Decode(fn(sym::kRelocatableArchive), 2), 0);
+    if (own.size() != 1) {
+      Fail("cannot decode Isolate::relocatable_top_");
+      return;
+    }
+    isolate_relocatable_top = own[0];
+  }
+  // Debug::ArchiveDebug(to): a copy of Debug::thread_local_, whose first byte
+  // is the lowest offset it reads (checked against the copy in Bind()).
+  {
+    auto own = LoadsFrom(Decode(fn(sym::kDebugArchive), 2), 0);
+    std::int64_t lowest = -1;
+    for (auto offset : own) {
+      if (lowest < 0 || offset < lowest) lowest = offset;
+    }
+    if (lowest < 0) {
+      Fail("cannot decode Debug::thread_local_");
+      return;
+    }
+    debug_thread_local = lowest;
+  }
+  // cppgc's conservative stack scan starts at Stack::stack_start_, the first
+  // field of the ::heap::base::Stack that Heap::stack() returns:
+  // `return isolate_->stack();` (V8 11.3).
+  {
+    x86::Analysis a = Decode(fn(sym::kHeapStack), 1);
+    std::int64_t add = 0;
+    const x86::Symbol& r = a.return_value;
+    if (!(r.argument == 0 && r.steps == 2 && r.step[0].load && !r.step[1].load)) {
+      Fail("cannot decode Heap::stack() (" + r.ToString() + ")");
+      return;
+    }
+    add = r.step[1].offset;
+    isolate_stack_start = add;
+  }
+  std::ptrdiff_t highest = thread_state_data;
+  for (auto o : {thread_state_next, thread_state_previous, thread_state_thread_manager}) highest = std::max(highest, o);
+  thread_state_size = static_cast<std::size_t>(highest) + sizeof(void*);
+#endif
+}
+
+bool IsolateHooks::Bind(v8::Isolate* v8_isolate, const V8Layout& layout, IsolateHooks* out, std::string* error) {
+  auto fail = [&](const std::string& what) {
+    *error = what;
+    return false;
+  };
+  if (!layout.ok()) return fail(layout.error());
+  char* iso = reinterpret_cast<char*>(v8_isolate);
+  auto word = [](const void* p) { return *static_cast<void* const*>(p); };
+  IsolateHooks h;
+  h.isolate = iso;
+
+  // ThreadManager, with its back-pointer to the isolate and the in-use list.
+  h.thread_manager = word(iso + layout.isolate_thread_manager);
+  if (h.thread_manager == nullptr ||
+      word(static_cast<char*>(h.thread_manager) + layout.thread_manager_isolate) != iso) {
+    return fail("Isolate::thread_manager_ at " + Hex(layout.isolate_thread_manager) +
+                " does not point back to the isolate");
+  }
+  h.in_use_anchor = static_cast<char*>(word(static_cast<char*>(h.thread_manager) + layout.thread_manager_in_use_anchor));
+  if (h.in_use_anchor == nullptr ||
+      word(h.in_use_anchor + layout.thread_state_thread_manager) != h.thread_manager ||
+      word(static_cast<char*>(word(h.in_use_anchor + layout.thread_state_next)) + layout.thread_state_previous) !=
+          h.in_use_anchor) {
+    return fail("ThreadManager::in_use_anchor_ is not a ThreadState list");
+  }
+
+  // HandleScopeImplementer: the field the public accessor reports, and its
+  // first member is the isolate.
+  auto hsi_field = reinterpret_cast<void**>(layout.handle_scope_implementer_address(iso));
+  if (reinterpret_cast<char*>(hsi_field) != iso + layout.isolate_hsi) {
+    return fail("Isolate::handle_scope_implementer_: decoded " + Hex(layout.isolate_hsi) + ", reported " +
+                Hex(reinterpret_cast<char*>(hsi_field) - iso));
+  }
+  h.hsi = *hsi_field;
+  if (h.hsi == nullptr || word(h.hsi) != iso) return fail("HandleScopeImplementer::isolate_ mismatch");
+
+  // ThreadLocalTop: what Isolate::ArchiveThread copies is at the offset the
+  // public header gives, and it holds the isolate.
+  h.tlt = iso + layout.isolate_tlt;
+  {
+    std::vector<char> copy(layout.tlt_size + 64);
+    char* end = layout.isolate_archive(iso, copy.data());
+    if (end != copy.data() + layout.tlt_size || std::memcmp(copy.data(), h.tlt, layout.tlt_size) != 0) {
+      return fail("ThreadLocalTop is not where v8-internal.h says");
+    }
+    bool holds_isolate = false;
+    for (std::size_t i = 0; i + sizeof(void*) <= layout.tlt_size; i += sizeof(void*)) {
+      holds_isolate |= word(h.tlt + i) == iso;
+    }
+    if (!holds_isolate) return fail("ThreadLocalTop does not hold its isolate");
+  }
+
+  // Debug::thread_local_: ArchiveDebug copies exactly those bytes.
+  h.debug = word(iso + layout.isolate_debug);
+  if (h.debug == nullptr) return fail("Isolate::debug_ is null");
+  h.debug_thread_local = static_cast<char*>(h.debug) + layout.debug_thread_local;
+  {
+    std::vector<char> copy(layout.debug_size + 64);
+    char* end = layout.debug_archive(h.debug, copy.data());
+    if (end != copy.data() + layout.debug_size ||
+        std::memcmp(copy.data(), h.debug_thread_local, layout.debug_size) != 0) {
+      return fail("Debug::thread_local_ is not at Debug+" + Hex(layout.debug_thread_local));
+    }
+  }
+  h.debug_is_active = reinterpret_cast<const bool*>(layout.debug_is_active_address(iso));
+
+  // Relocatable::top_: the innermost Relocatable, an object on the current
+  // stack, or null.
+  h.relocatable_top = reinterpret_cast<void**>(iso + layout.isolate_relocatable_top);
+  {
+    auto top = reinterpret_cast<std::uintptr_t>(*h.relocatable_top);
+    auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+    if (top != 0 && !(top > here && top - here < (std::uintptr_t{64} << 20))) {
+      return fail("Isolate::relocatable_top_ at " + Hex(layout.isolate_relocatable_top) +
+                  " does not point into the stack");
+    }
+  }
+
+  // StackGuard::ThreadLocal = {real_jslimit_, real_climit_, jslimit_,
+  // climit_, ...}: the public accessors report two of them, and the real C
+  // limit is below the current stack pointer.
+  h.real_jslimit = reinterpret_cast<std::uintptr_t*>(layout.address_of_real_jslimit(iso));
+  h.jslimit = reinterpret_cast<std::uintptr_t*>(layout.address_of_jslimit(iso));
+  if (reinterpret_cast<char*>(h.real_jslimit) != iso + layout.isolate_stack_guard + sizeof(void*) ||
+      h.jslimit != h.real_jslimit + 2) {
+    return fail("StackGuard::ThreadLocal layout differs from {real_jslimit_, real_climit_, jslimit_, climit_}");
+  }
+  h.real_climit = h.real_jslimit + 1;
+  h.climit = h.real_jslimit + 3;
+  {
+    auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+    if (!(*h.real_climit < here && here - *h.real_climit < (std::uintptr_t{1} << 30))) {
+      return fail("the stack guard's C limit is not below the current stack");
+    }
+  }
+
+  // cppgc stack start: the OS thread's stack top, as V8 computed it with
+  // pthread_getattr_np (base::Stack::GetStackStart).
+  h.stack_start = reinterpret_cast<const void**>(iso + layout.isolate_stack_start);
+  {
+    pthread_attr_t attr;
+    void* base = nullptr;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return fail("pthread_getattr_np failed");
+    pthread_attr_getstack(&attr, &base, &size);
+    pthread_attr_destroy(&attr);
+    const void* top = static_cast<char*>(base) + size;
+    if (*h.stack_start != top) {
+      return fail("Heap::stack().stack_start_ at isolate+" + Hex(layout.isolate_stack_start) +
+                  " is not the thread's stack start");
+    }
+    h.thread_stack_start = top;
+  }
+  *out = h;
+  return true;
+}
+
+}  // namespace fringe

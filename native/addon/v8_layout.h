@@ -1,0 +1,116 @@
+// Where V8 keeps the per-thread state that a coroutine switch saves and
+// restores, in the node executable that is running.
+//
+// Nothing here is a table of versions. V8Layout::Get() finds the V8
+// functions involved (symbols.h), calls the ones that report sizes, and
+// decodes a handful of small functions (x86_64_decoder.h) to learn field
+// offsets. IsolateHooks::Bind() turns the offsets into pointers for one
+// isolate and checks each of them against something independent: a
+// back-pointer to the isolate, the bytes an archiver copies, the value a
+// public accessor returns, the current stack. Any mismatch makes JavaScript
+// generators unsupported, with a reason that names what failed.
+
+#ifndef FRINGE_ADDON_V8_LAYOUT_H
+#define FRINGE_ADDON_V8_LAYOUT_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace v8 {
+class Isolate;
+}
+
+namespace fringe {
+
+class V8Layout {
+ public:
+  using ArchiveFunction = char* (*)(void* self, char* storage);
+  using MemberFunction = void (*)(void* self);
+  using SizeFunction = int (*)();
+  using AddressFunction = std::uintptr_t (*)(void* isolate);
+
+  /// Resolved once per process; check ok() before use.
+  static const V8Layout& Get();
+
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+  /// How the V8 functions were found: "dynamic symbols" or ".symtab".
+  const char* symbol_source() const { return symbol_source_; }
+
+  // Functions V8 uses to archive a thread; a switch calls some of them.
+  ArchiveFunction hsi_archive = nullptr;     // HandleScopeImplementer::ArchiveThread
+  ArchiveFunction hsi_restore = nullptr;     // HandleScopeImplementer::RestoreThread
+  MemberFunction hsi_free = nullptr;         // HandleScopeImplementer::FreeThreadResources
+  ArchiveFunction isolate_archive = nullptr; // Isolate::ArchiveThread (copies ThreadLocalTop)
+  MemberFunction isolate_init_thread = nullptr;  // Isolate::InitializeThreadLocal
+  ArchiveFunction debug_archive = nullptr;   // Debug::ArchiveDebug
+  ArchiveFunction debug_restore = nullptr;   // Debug::RestoreDebug (walks the stack)
+  MemberFunction debug_thread_init = nullptr;    // Debug::ThreadInit
+  AddressFunction debug_is_active_address = nullptr;
+  AddressFunction address_of_jslimit = nullptr;
+  AddressFunction address_of_real_jslimit = nullptr;
+  AddressFunction handle_scope_implementer_address = nullptr;
+
+  // Sizes of the archived pieces, in the order ThreadManager::Iterate reads
+  // them: HandleScopeImplementer, ThreadLocalTop, Relocatable, StackGuard,
+  // Debug.
+  std::size_t hsi_size = 0;
+  std::size_t tlt_size = 0;
+  std::size_t relocatable_size = 0;
+  std::size_t stack_guard_size = 0;
+  std::size_t debug_size = 0;
+  std::size_t archive_size = 0;  // all of the above
+
+  // Field offsets, in bytes.
+  std::ptrdiff_t isolate_thread_manager = -1;
+  std::ptrdiff_t isolate_hsi = -1;
+  std::ptrdiff_t isolate_debug = -1;
+  std::ptrdiff_t isolate_stack_guard = -1;
+  std::ptrdiff_t isolate_tlt = -1;
+  std::ptrdiff_t isolate_relocatable_top = -1;
+  std::ptrdiff_t isolate_stack_start = -1;  // cppgc's conservative-scan start
+  std::ptrdiff_t thread_manager_isolate = -1;
+  std::ptrdiff_t thread_manager_in_use_anchor = -1;
+  std::ptrdiff_t thread_state_data = -1;
+  std::ptrdiff_t thread_state_next = -1;
+  std::ptrdiff_t thread_state_previous = -1;
+  std::ptrdiff_t thread_state_thread_manager = -1;
+  std::size_t thread_state_size = 0;  // bytes our ThreadState stand-in needs
+  std::ptrdiff_t debug_thread_local = -1;
+
+ private:
+  V8Layout() = default;
+  void Resolve();
+  bool Fail(const std::string& what);
+
+  std::string error_;
+  const char* symbol_source_ = "dynamic symbols";
+};
+
+/// V8Layout applied to one isolate: the addresses a switch reads and writes.
+struct IsolateHooks {
+  void* isolate = nullptr;
+  void* thread_manager = nullptr;
+  char* in_use_anchor = nullptr;  // a ThreadState
+  void* hsi = nullptr;
+  void* debug = nullptr;
+  char* debug_thread_local = nullptr;
+  char* tlt = nullptr;
+  void** relocatable_top = nullptr;
+  std::uintptr_t* real_jslimit = nullptr;
+  std::uintptr_t* real_climit = nullptr;
+  std::uintptr_t* jslimit = nullptr;  // also the interrupt flag: see SetStackLimit
+  std::uintptr_t* climit = nullptr;
+  const bool* debug_is_active = nullptr;
+  const void** stack_start = nullptr;
+  const void* thread_stack_start = nullptr;  // the OS thread's own value
+
+  /// Computes and verifies the addresses for `isolate`; must run on the
+  /// isolate's thread, on its own stack, outside any coroutine.
+  static bool Bind(v8::Isolate* isolate, const V8Layout& layout, IsolateHooks* out, std::string* error);
+};
+
+}  // namespace fringe
+
+#endif  // FRINGE_ADDON_V8_LAYOUT_H
