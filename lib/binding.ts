@@ -36,13 +36,16 @@ export interface Binding {
   /** [size, base, limit, inUse, released] */
   stackInfo(stack: NativeHandle): [number, bigint, bigint, boolean, boolean];
   releaseStack(stack: NativeHandle): boolean;
-  create(owner: object, body: Function, yielder: object, stack: NativeHandle | undefined, size: number): NativeHandle;
+  /** A coroutine, or why no stack could be mapped. */
+  create(owner: object, body: Function, yielder: object, stack: NativeHandle | undefined, size: number): NativeHandle | string;
   resume(coroutine: NativeHandle, mode: ResumeMode, value: unknown): unknown;
   suspend(value: unknown): unknown;
   suspendFrom(coroutine: NativeHandle, value: unknown): unknown;
   /** Finishes a coroutine that never ran, releasing its body and stack. */
   discard(coroutine: NativeHandle): void;
   takeStack(size: number): NativeHandle;
+  /** [bytes touched from the stack's base, bytes of them below the JS limit] */
+  stackUsage(coroutine: NativeHandle): [number, number];
   reapOne(): 0 | 1 | unknown;
   setHooks(generatorReturn: Function, reaper: () => void): void;
   setPoolSize(size: number): void;

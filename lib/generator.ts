@@ -131,8 +131,16 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     }
     if (status[StatusSlot.CollectedPending] !== 0) reapCollected();
     const yielder = new Yielder<TYield, TNext>();
-    this.#coroutine = binding.create(this, body, yielder, native, size);
-    attach(yielder, this.#coroutine);
+    let coroutine = binding.create(this, body, yielder, native, size);
+    if (typeof coroutine === 'string') {
+      // No stack could be mapped; the native side has just collected
+      // garbage. Unwind what it found and try once more.
+      reapCollected();
+      coroutine = binding.create(this, body, yielder, native, size);
+      if (typeof coroutine === 'string') throw error('ERR_STACK_ALLOCATION', coroutine);
+    }
+    this.#coroutine = coroutine;
+    attach(yielder, coroutine);
   }
 
   get state(): GeneratorState {
@@ -166,13 +174,8 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
       this.#finish();
       return { value, done: true };
     }
-    try {
-      const result = this.#run(ResumeMode.Return, value);
-      return { value: result, done: this.#isDone() } as IteratorResult<TYield, TReturn>;
-    } catch (e) {
-      if (e instanceof GeneratorReturn && this.#isDone()) return { value: e.value as TReturn, done: true };
-      throw e;
-    }
+    const result = this.#run(ResumeMode.Return, value);
+    return { value: result, done: this.#isDone() } as IteratorResult<TYield, TReturn>;
   }
 
   /**
@@ -239,6 +242,9 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     } catch (e) {
       running = outer;
       this.#finish();
+      // A GeneratorReturn that escapes the body is the end of a return():
+      // the generator has returned the value given to return().
+      if (e instanceof GeneratorReturn) return e.value;
       throw e;
     }
     running = outer;

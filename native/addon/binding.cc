@@ -84,8 +84,7 @@ Coroutine* UnwrapCoroutine(AddonState* state, v8::Local<v8::Value> value) {
 StackBox* UnwrapStack(AddonState* state, v8::Local<v8::Value> value) {
   if (!value->IsObject()) return nullptr;
   v8::Local<v8::Object> object = value.As<v8::Object>();
-  if (object->InternalFieldCount() != 2 ||
-      object->GetAlignedPointerFromInternalField(1) != reinterpret_cast<char*>(state) + 1) {
+  if (object->InternalFieldCount() != 3 || object->GetAlignedPointerFromInternalField(1) != state) {
     return nullptr;
   }
   return static_cast<StackBox*>(object->GetAlignedPointerFromInternalField(0));
@@ -116,7 +115,7 @@ v8::Local<v8::Object> WrapStack(AddonState* state, v8::Isolate* isolate, OsStack
   box->limit = stack.limit();
   box->stack = std::move(stack);
   object->SetAlignedPointerInInternalField(0, box);
-  object->SetAlignedPointerInInternalField(1, reinterpret_cast<char*>(state) + 1);
+  object->SetAlignedPointerInInternalField(1, state);
   box->handle.Reset(isolate, object);
   box->handle.SetWeak(box, &OnStackCollected, v8::WeakCallbackType::kParameter);
   return object;
@@ -182,7 +181,8 @@ void OnOwnerCollected(const v8::WeakCallbackInfo<Coroutine>& data) {
 
 void OnHandleCollected(const v8::WeakCallbackInfo<Coroutine>& data) { data.GetParameter()->handle.Reset(); }
 
-// create(owner, body, yielder, stack handle | undefined, size): handle
+// create(owner, body, yielder, stack handle | undefined, size): a handle, or
+// a string saying why no stack could be mapped
 void Create(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
@@ -210,9 +210,14 @@ void Create(const v8::FunctionCallbackInfo<v8::Value>& info) {
     std::error_code error;
     stack = runtime->TakeStack(static_cast<std::size_t>(size), error);
     if (error) {
-      return ThrowError(isolate, "ERR_STACK_ALLOCATION",
-                        "Cannot map a stack of " + std::to_string(static_cast<std::size_t>(size)) +
-                            " bytes: " + error.message());
+      // Out of mappings or address space, often because unreachable
+      // suspended generators still hold their stacks: collect garbage now and
+      // return the reason; lib/generator.ts unwinds what was collected and
+      // tries once more before throwing ERR_STACK_ALLOCATION.
+      if (error.value() == ENOMEM) isolate->LowMemoryNotification();
+      std::string reason = "Cannot map a stack of " + std::to_string(static_cast<std::size_t>(size)) +
+                           " bytes: " + error.message();
+      return info.GetReturnValue().Set(String(isolate, reason.c_str()));
     }
   }
   Coroutine* co = runtime->NewCoroutine(std::move(stack), box, info[1].As<v8::Function>(), info[2],
@@ -340,6 +345,26 @@ void Discard(const v8::FunctionCallbackInfo<v8::Value>& info) {
   state->runtime->ReleaseResources(co);
 }
 
+// stackUsage(handle): [bytes of the coroutine's stack ever touched, counted
+// from its base, and the bytes below V8's JS limit among them]. Untouched
+// pages of a fresh mapping read as zeros, so the deepest non-zero word marks
+// the high-water mark. For tests and diagnostics.
+void StackUsage(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  Coroutine* co = UnwrapCoroutine(state, info[0]);
+  if (co == nullptr || !co->stack) return ThrowTypeError(isolate, "Expected a live generator handle");
+  auto* limit = static_cast<const std::uintptr_t*>(co->stack.limit());
+  auto* base = static_cast<const std::uintptr_t*>(co->stack.base());
+  const std::uintptr_t* p = limit;
+  while (p < base && *p == 0) p++;
+  auto deepest = reinterpret_cast<std::uintptr_t>(p);
+  double used = static_cast<double>(reinterpret_cast<std::uintptr_t>(base) - deepest);
+  double below = deepest < co->js_limit ? static_cast<double>(co->js_limit - deepest) : 0;
+  v8::Local<v8::Value> values[] = {v8::Number::New(isolate, used), v8::Number::New(isolate, below)};
+  info.GetReturnValue().Set(v8::Array::New(isolate, values, 2));
+}
+
 // takeStack(handle): an OsStack for unwrap() of a finished generator.
 void TakeFinishedStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
@@ -445,6 +470,12 @@ void Cleanup(void* data) {
       }
     }
   }
+  // V8 handles go now, while the isolate lives; the uv handle closes later.
+  state->runtime.reset();
+  state->coroutine_template.Reset();
+  state->stack_template.Reset();
+  state->generator_return.Reset();
+  state->reaper.Reset();
   if (state->reap_signal_open) {
     uv_close(reinterpret_cast<uv_handle_t*>(&state->reap_signal), [](uv_handle_t* handle) {
       delete static_cast<AddonState*>(handle->data);
@@ -508,8 +539,9 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
     v8::Local<v8::ObjectTemplate> t = v8::ObjectTemplate::New(isolate);
     t->SetInternalFieldCount(2);
     state->coroutine_template.Reset(isolate, t);
+    // Stacks have three fields, coroutines two: the count tells them apart.
     v8::Local<v8::ObjectTemplate> s = v8::ObjectTemplate::New(isolate);
-    s->SetInternalFieldCount(2);
+    s->SetInternalFieldCount(3);
     state->stack_template.Reset(isolate, s);
   }
 
@@ -523,6 +555,7 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
   SetMethod(context, exports, "suspendFrom", SuspendFrom, data);
   SetMethod(context, exports, "takeStack", TakeFinishedStack, data);
   SetMethod(context, exports, "discard", Discard, data);
+  SetMethod(context, exports, "stackUsage", StackUsage, data);
   SetMethod(context, exports, "reapOne", ReapOne, data);
   SetMethod(context, exports, "setHooks", SetGeneratorReturn, data);
   SetMethod(context, exports, "setPoolSize", SetPoolSize, data);

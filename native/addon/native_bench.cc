@@ -31,32 +31,34 @@ double NsPerOp(Clock::time_point start, Clock::time_point end, double ops) {
 }
 
 double BenchSwap(double iterations) {
+  const auto count = static_cast<std::uint64_t>(iterations);
   OsStack stack(64 * 1024);
   void* sp = arch::init_stack(stack.base(), &Loopback);
   void** link = arch::link_slot(stack.base());
   std::uintptr_t value = 0;
   auto start = Clock::now();
-  for (double i = 0; i < iterations; i++) {
+  for (std::uint64_t i = 0; i < count; i++) {
     arch::Transfer t = arch::swap_link(value, sp, link);
     sp = t.sp;
     value = t.arg;
   }
   auto end = Clock::now();
   // The loopback is left suspended; its stack is simply unmapped.
-  if (value != static_cast<std::uintptr_t>(iterations)) return -1;
+  if (value != count) return -1;
   return NsPerOp(start, end, iterations);
 }
 
 double BenchGenerator(double iterations) {
+  const auto count = static_cast<std::uint64_t>(iterations);
   Generator<std::uintptr_t, std::uintptr_t> gen(OsStack(64 * 1024),
                                                 [](Yielder<std::uintptr_t, std::uintptr_t>& y, std::uintptr_t x) {
                                                   for (;;) x = y.suspend(x + 1);
                                                 });
   std::uintptr_t value = 0;
   auto start = Clock::now();
-  for (double i = 0; i < iterations; i++) value = *gen.resume(value);
+  for (std::uint64_t i = 0; i < count; i++) value = *gen.resume(value);
   auto end = Clock::now();
-  if (value != static_cast<std::uintptr_t>(iterations)) return -1;
+  if (value != count) return -1;
   return NsPerOp(start, end, iterations);
 }
 
@@ -66,6 +68,7 @@ void SwapcontextLoop() {
 }
 
 double BenchSwapcontext(double iterations) {
+  const auto count = static_cast<std::uint64_t>(iterations);
   OsStack stack(64 * 1024);
   getcontext(&swap_other);
   swap_other.uc_stack.ss_sp = stack.limit();
@@ -73,7 +76,7 @@ double BenchSwapcontext(double iterations) {
   swap_other.uc_link = nullptr;
   makecontext(&swap_other, &SwapcontextLoop, 0);
   auto start = Clock::now();
-  for (double i = 0; i < iterations; i++) swapcontext(&swap_main, &swap_other);
+  for (std::uint64_t i = 0; i < count; i++) swapcontext(&swap_main, &swap_other);
   auto end = Clock::now();
   return NsPerOp(start, end, iterations);
 }
@@ -85,12 +88,13 @@ __attribute__((noinline)) std::uintptr_t AddOne(std::uintptr_t x) {
 std::uintptr_t (*volatile add_one)(std::uintptr_t) = &AddOne;
 
 double BenchCall(double iterations) {
+  const auto count = static_cast<std::uint64_t>(iterations);
   std::uintptr_t (*fn)(std::uintptr_t) = add_one;
   std::uintptr_t value = 0;
   auto start = Clock::now();
-  for (double i = 0; i < iterations; i++) value = fn(value);
+  for (std::uint64_t i = 0; i < count; i++) value = fn(value);
   auto end = Clock::now();
-  if (value != static_cast<std::uintptr_t>(iterations)) return -1;
+  if (value != count) return -1;
   return NsPerOp(start, end, iterations);
 }
 

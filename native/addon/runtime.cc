@@ -67,6 +67,11 @@ Coroutine* Runtime::NewCoroutine(OsStack stack, StackBox* box, v8::Local<v8::Fun
   co->context.Reset(isolate_, context);
   co->index = all_.size();
   all_.push_back(co);
+  // The stack's touched pages and the coroutine's handle block are memory V8
+  // does not see; telling it keeps GCs (which find unreachable generators and
+  // so free their stacks) as frequent as that memory warrants.
+  isolate_->AdjustAmountOfExternalAllocatedMemory(kAccountedBytes);
+  co->accounted = true;
   return co;
 }
 
@@ -170,6 +175,10 @@ void Runtime::Delete(Coroutine* co) {
 }
 
 void Runtime::ReleaseResources(Coroutine* co) {
+  if (co->accounted) {
+    isolate_->AdjustAmountOfExternalAllocatedMemory(-static_cast<std::int64_t>(kAccountedBytes));
+    co->accounted = false;
+  }
   co->body.Reset();
   co->yielder.Reset();
   co->context.Reset();

@@ -74,6 +74,7 @@ struct Coroutine : ExecutionContext {
   bool collected = false;            // the owner is gone
   Coroutine* next_collected = nullptr;
   std::size_t index = 0;             // in Runtime::all_
+  bool accounted = false;            // counted in V8's external memory
 };
 
 /// A guarded stack owned by a JS OsStack object while no generator uses it.
@@ -94,6 +95,9 @@ class Runtime {
   /// The smallest stack a JS generator accepts: the native reserve plus room
   /// for a few hundred ordinary JS frames.
   static constexpr std::size_t kMinimumStackSize = kNativeReserve + 64 * 1024;
+  /// External memory reported to V8 per live coroutine: about what a shallow
+  /// suspended generator keeps resident (stack pages and a handle block).
+  static constexpr std::int64_t kAccountedBytes = 16 * 1024;
 
   static std::unique_ptr<Runtime> Create(v8::Isolate* isolate, std::string* error);
   ~Runtime();

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <vector>
@@ -28,6 +29,7 @@ const char kHsiSize[] = "_ZN2v88internal22HandleScopeImplementer21ArchiveSpacePe
 const char kIsolateArchive[] = "_ZN2v88internal7Isolate13ArchiveThreadEPc";
 const char kIsolateInit[] = "_ZN2v88internal7Isolate21InitializeThreadLocalEv";
 const char kRelocatableArchive[] = "_ZN2v88internal11Relocatable12ArchiveStateEPNS0_7IsolateEPc";
+const char kRelocatableRestore[] = "_ZN2v88internal11Relocatable12RestoreStateEPNS0_7IsolateEPc";
 const char kRelocatableSize[] = "_ZN2v88internal11Relocatable21ArchiveSpacePerThreadEv";
 const char kDebugArchive[] = "_ZN2v88internal5Debug12ArchiveDebugEPc";
 const char kDebugRestore[] = "_ZN2v88internal5Debug12RestoreDebugEPc";
@@ -93,7 +95,7 @@ void V8Layout::Resolve() {
 #else
   const std::vector<std::string> names = {
       sym::kHsiArchive, sym::kHsiRestore, sym::kHsiFree, sym::kHsiSize, sym::kIsolateArchive,
-      sym::kIsolateInit, sym::kRelocatableArchive, sym::kRelocatableSize, sym::kDebugArchive,
+      sym::kIsolateInit, sym::kRelocatableArchive, sym::kRelocatableRestore, sym::kRelocatableSize, sym::kDebugArchive,
       sym::kDebugRestore, sym::kDebugThreadInit, sym::kDebugSize, sym::kStackGuardArchive,
       sym::kEagerlyArchive, sym::kStateNext, sym::kStateUnlink, sym::kLockerIsLocked, sym::kHeapStack,
       sym::kDebugIsActiveAddress, sym::kJsLimitAddress, sym::kRealJsLimitAddress, sym::kHsiAddress};
@@ -118,6 +120,8 @@ void V8Layout::Resolve() {
   isolate_init_thread = reinterpret_cast<MemberFunction>(fn(sym::kIsolateInit));
   debug_archive = reinterpret_cast<ArchiveFunction>(fn(sym::kDebugArchive));
   debug_restore = reinterpret_cast<ArchiveFunction>(fn(sym::kDebugRestore));
+  relocatable_archive = reinterpret_cast<ArchiveFunction>(fn(sym::kRelocatableArchive));
+  relocatable_restore = reinterpret_cast<ArchiveFunction>(fn(sym::kRelocatableRestore));
   debug_thread_init = reinterpret_cast<MemberFunction>(fn(sym::kDebugThreadInit));
   debug_is_active_address = reinterpret_cast<AddressFunction>(fn(sym::kDebugIsActiveAddress));
   address_of_jslimit = reinterpret_cast<AddressFunction>(fn(sym::kJsLimitAddress));
@@ -275,10 +279,35 @@ void V8Layout::Resolve() {
     add = r.step[1].offset;
     isolate_stack_start = add;
   }
+  InjectFault();
   std::ptrdiff_t highest = thread_state_data;
   for (auto o : {thread_state_next, thread_state_previous, thread_state_thread_manager}) highest = std::max(highest, o);
   thread_state_size = static_cast<std::size_t>(highest) + sizeof(void*);
 #endif
+}
+
+// Tests prove that verification catches wrong offsets by setting
+// FRINGE_FAULT_INJECTION to one of the names below: the derived value is
+// then off by one word, as it would be on a Node release whose layout moved
+// in a way the decoding did not notice.
+void V8Layout::InjectFault() {
+  const char* fault = std::getenv("FRINGE_FAULT_INJECTION");
+  if (fault == nullptr) return;
+  const struct {
+    const char* name;
+    std::ptrdiff_t* offset;
+  } faults[] = {
+      {"thread_manager_offset", &isolate_thread_manager},
+      {"hsi_offset", &isolate_hsi},
+      {"debug_thread_local_offset", &debug_thread_local},
+      {"stack_start_offset", &isolate_stack_start},
+      {"in_use_anchor_offset", &thread_manager_in_use_anchor},
+      {"relocatable_offset", &isolate_relocatable_top},
+  };
+  for (const auto& f : faults) {
+    if (std::strcmp(fault, f.name) == 0) *f.offset += sizeof(void*);
+  }
+  if (std::strcmp(fault, "missing_symbol") == 0) Fail("V8 internals not found in the node executable (injected)");
 }
 
 bool IsolateHooks::Bind(v8::Isolate* v8_isolate, const V8Layout& layout, IsolateHooks* out, std::string* error) {
@@ -347,15 +376,22 @@ bool IsolateHooks::Bind(v8::Isolate* v8_isolate, const V8Layout& layout, Isolate
   }
   h.debug_is_active = reinterpret_cast<const bool*>(layout.debug_is_active_address(iso));
 
-  // Relocatable::top_: the innermost Relocatable, an object on the current
-  // stack, or null.
+  // Relocatable::top_: Relocatable::ArchiveState must move exactly this
+  // word. A sentinel in the candidate field shows it (the field is usually
+  // null, like its neighbours); RestoreState puts it back.
   h.relocatable_top = reinterpret_cast<void**>(iso + layout.isolate_relocatable_top);
   {
-    auto top = reinterpret_cast<std::uintptr_t>(*h.relocatable_top);
-    auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
-    if (top != 0 && !(top > here && top - here < (std::uintptr_t{64} << 20))) {
-      return fail("Isolate::relocatable_top_ at " + Hex(layout.isolate_relocatable_top) +
-                  " does not point into the stack");
+    void* original = *h.relocatable_top;
+    void* const sentinel = reinterpret_cast<void*>(std::uintptr_t{0x5afe5afe0});
+    void* saved[2] = {nullptr, nullptr};
+    *h.relocatable_top = sentinel;
+    char* end = layout.relocatable_archive(iso, reinterpret_cast<char*>(saved));
+    bool moved = saved[0] == sentinel && *h.relocatable_top == nullptr &&
+                 end == reinterpret_cast<char*>(saved) + layout.relocatable_size;
+    layout.relocatable_restore(iso, reinterpret_cast<char*>(saved));
+    *h.relocatable_top = original;
+    if (!moved) {
+      return fail("Isolate::relocatable_top_ is not at isolate+" + Hex(layout.isolate_relocatable_top));
     }
   }
 

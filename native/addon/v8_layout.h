@@ -46,6 +46,9 @@ class V8Layout {
   MemberFunction isolate_init_thread = nullptr;  // Isolate::InitializeThreadLocal
   ArchiveFunction debug_archive = nullptr;   // Debug::ArchiveDebug
   ArchiveFunction debug_restore = nullptr;   // Debug::RestoreDebug (walks the stack)
+  // Relocatable::ArchiveState/RestoreState take the isolate as `self`.
+  ArchiveFunction relocatable_archive = nullptr;
+  ArchiveFunction relocatable_restore = nullptr;
   MemberFunction debug_thread_init = nullptr;    // Debug::ThreadInit
   AddressFunction debug_is_active_address = nullptr;
   AddressFunction address_of_jslimit = nullptr;
@@ -82,6 +85,7 @@ class V8Layout {
  private:
   V8Layout() = default;
   void Resolve();
+  void InjectFault();
   bool Fail(const std::string& what);
 
   std::string error_;

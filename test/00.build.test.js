@@ -1,0 +1,68 @@
+'use strict';
+// The addon builds, loads, and is built the same way by both build systems.
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { root, runScript, describe: explain } = require('./helpers/child');
+
+function gypSources() {
+  const gyp = JSON.parse(fs.readFileSync(path.join(root, 'binding.gyp'), 'utf8'));
+  return gyp.targets[0].sources.slice().sort();
+}
+
+function cmakeSources() {
+  const text = fs.readFileSync(path.join(root, 'native', 'addon', 'sources.cmake'), 'utf8');
+  return [...text.matchAll(/native\/addon\/[\w.]+\.cc/g)].map((m) => m[0]).sort();
+}
+
+describe('build', function () {
+  this.timeout(10 * 60 * 1000);
+
+  it('loads the addon built from source', () => {
+    const addon = path.join(root, 'build', 'Release', 'fringe.node');
+    assert.ok(fs.existsSync(addon), 'build/Release/fringe.node exists');
+    const result = runScript(`console.log(require.resolve(process.env.FRINGE_ROOT), require(process.env.FRINGE_ROOT).supported)`);
+    assert.equal(result.status, 0, explain(result));
+  });
+
+  it('binding.gyp and CMakeLists.txt (native/addon/sources.cmake) list the same sources', () => {
+    assert.deepEqual(cmakeSources(), gypSources());
+    for (const file of gypSources()) assert.ok(fs.existsSync(path.join(root, file)), file);
+  });
+
+  it('marks the addon stack non-executable (GNU_STACK RW)', () => {
+    const segments = execFileSync('readelf', ['-lW', path.join(root, 'build', 'Release', 'fringe.node')], { encoding: 'utf8' });
+    const line = segments.split('\n').find((l) => l.includes('GNU_STACK'));
+    assert.ok(line, 'a GNU_STACK segment');
+    assert.match(line, /RW /);
+    assert.doesNotMatch(line, /RWE/);
+  });
+
+  it('builds the same addon with cmake-js, and it runs generators', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'fringe-cmake-'));
+    try {
+      const env = { ...process.env };
+      if (process.env.FRINGE_NODEDIR) env.npm_config_nodedir = process.env.FRINGE_NODEDIR;
+      execFileSync(process.execPath, [require.resolve('cmake-js/bin/cmake-js'), 'build', '--out', out, '--directory', root], {
+        cwd: root,
+        env,
+        stdio: 'pipe',
+      });
+      const addon = path.join(out, 'Release', 'fringe.node');
+      const result = runScript(`
+        const b = require(${JSON.stringify(addon)});
+        if (!b.supported) throw new Error(b.unsupportedReason);
+        b.setHooks(class GeneratorReturn {}, () => {});
+        const h = b.create({}, (y, x) => b.suspend(x + 1) * 2, {}, undefined, b.defaultStackSize);
+        console.log(b.resume(h, 0, 1), b.resume(h, 0, 5));
+      `);
+      assert.equal(result.status, 0, explain(result));
+      assert.equal(result.stdout.trim(), '2 10');
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,78 @@
+'use strict';
+// OsStack.
+
+const assert = require('node:assert/strict');
+const { OsStack, DEFAULT_STACK_SIZE, MINIMUM_STACK_SIZE } = require('..');
+const { runScript, describe: explain } = require('./helpers/child');
+
+describe('OsStack', () => {
+  it('defaults to 1 MiB, with base above limit by exactly the size', () => {
+    const stack = new OsStack();
+    assert.equal(DEFAULT_STACK_SIZE, 1024 * 1024);
+    assert.equal(stack.size, DEFAULT_STACK_SIZE);
+    assert.equal(typeof stack.base, 'bigint');
+    assert.equal(stack.base - stack.limit, BigInt(stack.size));
+    assert.equal(stack.base % 16n, 0n);
+    assert.equal(stack.inUse, false);
+    stack.release();
+  });
+
+  it('rounds sizes up to whole pages', () => {
+    const stack = new OsStack(MINIMUM_STACK_SIZE + 1);
+    assert.equal(stack.size % 4096, 0);
+    assert.ok(stack.size > MINIMUM_STACK_SIZE);
+    stack.release();
+  });
+
+  it('throws RangeError (ERR_OUT_OF_RANGE) below the minimum that can run JavaScript, or for non-integers', () => {
+    for (const bad of [0, 4096, MINIMUM_STACK_SIZE - 1, 1.5, -1, NaN, Infinity, 2 ** 48]) {
+      assert.throws(() => new OsStack(bad), (e) => {
+        assert.ok(e instanceof RangeError);
+        assert.equal(e.code, 'ERR_OUT_OF_RANGE');
+        assert.match(e.message, /^Expected size to be an integer from \d+ to \d+ \(bytes\), got /);
+        return true;
+      });
+    }
+  });
+
+  it('throws TypeError (ERR_INVALID_ARG_TYPE) for a size that is not a number', () => {
+    for (const bad of ['1048576', null, {}, 1n]) {
+      assert.throws(() => new OsStack(bad), (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_TYPE' && /^Expected size to be a number of bytes, got /.test(e.message));
+    }
+  });
+
+  it('release() unmaps once; again is a no-op; [Symbol.dispose] releases', () => {
+    const stack = new OsStack();
+    stack.release();
+    assert.equal(stack.released, true);
+    stack.release();
+    const other = new OsStack();
+    other[Symbol.dispose]();
+    assert.equal(other.released, true);
+  });
+
+  it('reports a failed mapping as ERR_STACK_ALLOCATION with the system reason', () => {
+    // Half of the x86_64 user address space cannot be mapped twice.
+    const result = runScript(`
+      const { OsStack } = require(process.env.FRINGE_ROOT);
+      const a = new OsStack(2 ** 46);
+      try { new OsStack(2 ** 46); new OsStack(2 ** 46); console.log('mapped'); }
+      catch (e) { console.log(e.code, e.message); }
+    `);
+    assert.equal(result.status, 0, explain(result));
+    assert.match(result.stdout, /^ERR_STACK_ALLOCATION Cannot map a stack of \d+ bytes: Cannot allocate memory/);
+  });
+
+  it('reports vm.max_map_count exhaustion as an error, not a crash', () => {
+    const result = runScript(`
+      const { OsStack } = require(process.env.FRINGE_ROOT);
+      const stacks = [];
+      try { for (;;) stacks.push(new OsStack()); }
+      catch (e) { console.log(e.code, stacks.length > 1000, /Cannot allocate memory/.test(e.message)); }
+      for (const s of stacks) s.release();
+      console.log(new OsStack().size);
+    `, [], { timeout: 120000 });
+    assert.equal(result.status, 0, explain(result));
+    assert.deepEqual(result.stdout.trim().split('\n'), ['ERR_STACK_ALLOCATION true true', String(1024 * 1024)]);
+  });
+});

@@ -1,0 +1,59 @@
+'use strict';
+// Generators in worker threads that are terminated.
+
+const assert = require('node:assert/strict');
+const { Worker } = require('node:worker_threads');
+const { Generator, suspend } = require('..');
+
+const entry = JSON.stringify(require.resolve('..'));
+
+function exitOf(worker) {
+  return new Promise((resolve) => worker.on('exit', resolve));
+}
+
+describe('worker_threads', () => {
+  it('terminating a worker with suspended generators leaves the main thread healthy', async () => {
+    const main = new Generator(() => {
+      let total = 0;
+      for (;;) total += suspend(total);
+    });
+    main.resume();
+    for (let round = 0; round < 3; round++) {
+      const worker = new Worker(
+        `const { parentPort } = require('worker_threads');
+         const { Generator, suspend } = require(${entry});
+         const parked = [];
+         for (let i = 0; i < 500; i++) {
+           const g = new Generator(() => { const o = { i }; try { suspend(o); } finally { o.i = -1; } });
+           g.resume();
+           parked.push(g);
+         }
+         parentPort.postMessage(parked.length);
+         setInterval(() => {}, 1000);`,
+        { eval: true },
+      );
+      const parked = await new Promise((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      assert.equal(parked, 500);
+      await worker.terminate();
+      assert.equal(main.resume(round + 1), ((round + 1) * (round + 2)) / 2);
+    }
+    // Generators still work on the main thread, and in new workers.
+    assert.deepEqual([...new Generator(() => [1, 2, 3].forEach((x) => suspend(x)))], [1, 2, 3]);
+  });
+
+  it('terminating a worker while a generator runs an endless loop ends the worker; the main thread goes on', async () => {
+    const worker = new Worker(
+      `const { parentPort } = require('worker_threads');
+       const { Generator } = require(${entry});
+       new Generator(() => { parentPort.postMessage('running'); for (;;) {} }).resume();`,
+      { eval: true },
+    );
+    await new Promise((resolve) => worker.once('message', resolve));
+    const code = await worker.terminate();
+    assert.equal(code, 1);
+    assert.equal(new Generator(() => 'still fine').resume(), 'still fine');
+  });
+});
