@@ -4,6 +4,7 @@
       "target_name": "fringe",
       "sources": [
         "native/addon/binding.cc",
+        "native/addon/mapping_budget.cc",
         "native/addon/native_bench.cc",
         "native/addon/runtime.cc",
         "native/addon/symbols.cc",
@@ -14,8 +15,8 @@
       "include_dirs": ["native/include"],
       "cflags!": ["-fno-exceptions", "-fomit-frame-pointer", "-O3"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags": ["-fno-omit-frame-pointer", "-O2"],
-      "cflags_cc": ["-fexceptions", "-std=gnu++17"]
+      "cflags": ["-fno-omit-frame-pointer", "-O2", "-fvisibility=hidden"],
+      "cflags_cc": ["-fexceptions", "-std=gnu++17", "-fvisibility-inlines-hidden"]
     }
   ]
 }

@@ -3,8 +3,20 @@
 
 import * as path from 'node:path';
 
-/** An opaque native object: a coroutine or a stack. */
+/** An opaque native object: a stack. */
 export type NativeHandle = object & { readonly __native: unique symbol };
+
+/** A native coroutine. Its methods check that they are called on one. */
+export interface NativeCoroutine {
+  /** The value the body suspended with or returned (see status[Outcome]). */
+  resume(mode: ResumeMode, value: unknown): unknown;
+  /** suspend() through this coroutine's Yielder. */
+  suspend(value: unknown): unknown;
+  /** Finishes a coroutine that never ran, releasing its body and stack. */
+  discard(): void;
+  /** [bytes touched from the stack's base, bytes of them below the JS limit] */
+  stackUsage(): [number, number];
+}
 
 /** Resume modes and outcomes, as numbered in native/addon/runtime.h. */
 export const enum ResumeMode {
@@ -37,15 +49,12 @@ export interface Binding {
   stackInfo(stack: NativeHandle): [number, bigint, bigint, boolean, boolean];
   releaseStack(stack: NativeHandle): boolean;
   /** A coroutine, or why no stack could be mapped. */
-  create(owner: object, body: Function, yielder: object, stack: NativeHandle | undefined, size: number): NativeHandle | string;
-  resume(coroutine: NativeHandle, mode: ResumeMode, value: unknown): unknown;
+  create(owner: object, body: Function, yielder: object, stack: NativeHandle | undefined, size: number): NativeCoroutine | string;
+  /** Suspends the innermost running coroutine. */
   suspend(value: unknown): unknown;
-  suspendFrom(coroutine: NativeHandle, value: unknown): unknown;
-  /** Finishes a coroutine that never ran, releasing its body and stack. */
-  discard(coroutine: NativeHandle): void;
+  /** The owner (Generator) of the innermost running coroutine. */
+  current(): object | undefined;
   takeStack(size: number): NativeHandle;
-  /** [bytes touched from the stack's base, bytes of them below the JS limit] */
-  stackUsage(coroutine: NativeHandle): [number, number];
   reapOne(): 0 | 1 | unknown;
   setHooks(generatorReturn: Function, reaper: () => void): void;
   setPoolSize(size: number): void;

@@ -1,7 +1,7 @@
 // Generator: a JavaScript function running on its own stack that can
 // suspend() from any call depth. See docs/API.md for the full semantics.
 
-import { binding, type NativeHandle, Outcome, ResumeMode, StatusSlot } from './binding';
+import { binding, type NativeCoroutine, type NativeHandle, Outcome, ResumeMode, StatusSlot } from './binding';
 import { error, typeError } from './errors';
 import { DEFAULT_STACK_SIZE, OsStack, stackHandle, validateStackSize, wrapStack } from './stack';
 
@@ -28,11 +28,11 @@ export class GeneratorReturn {
   }
 }
 
-let attach: (yielder: Yielder<any, any>, coroutine: NativeHandle) => void;
+let attach: (yielder: Yielder<any, any>, coroutine: NativeCoroutine) => void;
 
 /** The generator's side: hands values out and receives the next input. */
 export class Yielder<TYield = unknown, TNext = unknown> {
-  #coroutine: NativeHandle | undefined;
+  #coroutine: NativeCoroutine | undefined;
 
   /**
    * Suspends this yielder's generator, which must be the innermost running
@@ -40,7 +40,7 @@ export class Yielder<TYield = unknown, TNext = unknown> {
    * or next() that runs it; returns the next resume's input.
    */
   suspend(value: TYield): TNext {
-    return binding.suspendFrom(this.#coroutine!, value) as TNext;
+    return this.#coroutine!.suspend(value) as TNext;
   }
 
   static {
@@ -50,17 +50,19 @@ export class Yielder<TYield = unknown, TNext = unknown> {
   }
 }
 
+const nativeSuspend = binding.suspend;
+
 /** Suspends the innermost running generator; see Yielder.suspend(). */
 export function suspend<TNext = unknown>(value?: unknown): TNext {
-  return binding.suspend(value) as TNext;
+  return nativeSuspend(value) as TNext;
 }
 
-// The innermost running Generator, for current().
-let running: Generator<any, any, any> | undefined;
-
-/** The innermost running generator, or undefined outside any. */
+/**
+ * The innermost running generator, or undefined outside any (and inside a
+ * collected generator that is being unwound: it has no Generator object).
+ */
 export function current(): Generator | undefined {
-  return running;
+  return binding.current() as Generator | undefined;
 }
 
 const enum State {
@@ -76,23 +78,17 @@ const stateNames: readonly GeneratorState[] = ['suspended', 'running', 'done'];
  * created or resumed, and from the event loop.
  */
 function reapCollected(): void {
-  const outer = running;
-  running = undefined;
-  try {
-    for (;;) {
-      const result = binding.reapOne();
-      if (result === 0) break;
-      if (result !== 1) {
-        process.emitWarning(
-          `A generator collected while suspended threw while being unwound: ${
-            result instanceof Error ? result.stack : String(result)
-          }`,
-          { type: 'FringeWarning', code: 'FRINGE_UNWIND_ERROR' },
-        );
-      }
+  for (;;) {
+    const result = binding.reapOne();
+    if (result === 0) break;
+    if (result !== 1) {
+      process.emitWarning(
+        `A generator collected while suspended threw while being unwound: ${
+          result instanceof Error ? result.stack : String(result)
+        }`,
+        { type: 'FringeWarning', code: 'FRINGE_UNWIND_ERROR' },
+      );
     }
-  } finally {
-    running = outer;
   }
 }
 
@@ -101,7 +97,7 @@ binding.setHooks(GeneratorReturn, reapCollected);
 export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
   implements globalThis.Generator<TYield, TReturn, TNext>
 {
-  #coroutine: NativeHandle | undefined;
+  #coroutine: NativeCoroutine;
   #state: State = State.Suspended;
   #started = false;
   #stack: OsStack | undefined;  // the caller's, or the one unwrap() handed out
@@ -232,22 +228,18 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
         : error('ERR_GENERATOR_RUNNING', 'Cannot resume a generator that is already running');
     }
     if (status[StatusSlot.CollectedPending] !== 0) reapCollected();
-    const outer = running;
-    running = this;
     this.#state = State.Running;
     this.#started = true;
     let value: unknown;
     try {
-      value = binding.resume(this.#coroutine!, mode, input);
+      value = this.#coroutine.resume(mode, input);
     } catch (e) {
-      running = outer;
       this.#finish();
       // A GeneratorReturn that escapes the body is the end of a return():
       // the generator has returned the value given to return().
       if (e instanceof GeneratorReturn) return e.value;
       throw e;
     }
-    running = outer;
     if (status[StatusSlot.Outcome] === Outcome.Yielded) {
       this.#state = State.Suspended;
     } else {
@@ -262,7 +254,7 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
 
   #finish(): void {
     // A generator finished before it started still holds its body and stack.
-    if (!this.#started) binding.discard(this.#coroutine!);
+    if (!this.#started) this.#coroutine.discard();
     this.#state = State.Done;
   }
 }

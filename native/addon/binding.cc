@@ -29,7 +29,8 @@ struct AddonState {
   std::unique_ptr<Runtime> runtime;
   std::string unsupported_reason;
   std::int32_t* status = nullptr;
-  v8::Global<v8::ObjectTemplate> coroutine_template;
+  v8::Global<v8::FunctionTemplate> coroutine_class;  // handles with resume()/suspend() methods
+  v8::Global<v8::Function> coroutine_constructor;
   v8::Global<v8::ObjectTemplate> stack_template;
   v8::Global<v8::Function> generator_return;  // lib's GeneratorReturn class
   v8::Global<v8::Function> reaper;             // called from the event loop
@@ -74,11 +75,16 @@ AddonState* StateOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
   return static_cast<AddonState*>(info.Data().As<v8::External>()->Value());
 }
 
-Coroutine* UnwrapCoroutine(AddonState* state, v8::Local<v8::Value> value) {
-  if (!value->IsObject()) return nullptr;
-  v8::Local<v8::Object> object = value.As<v8::Object>();
-  if (object->InternalFieldCount() != 2 || object->GetAlignedPointerFromInternalField(1) != state) return nullptr;
-  return static_cast<Coroutine*>(object->GetAlignedPointerFromInternalField(0));
+// Methods of coroutine handles are created with a v8::Signature, so V8 has
+// checked that the receiver is one of our handles before the callback runs.
+struct Receiver {
+  Coroutine* co;
+  AddonState* state;
+};
+__attribute__((always_inline)) inline Receiver ReceiverOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Local<v8::Object> self = info.This();
+  return Receiver{static_cast<Coroutine*>(self->GetAlignedPointerFromInternalField(0)),
+                  static_cast<AddonState*>(self->GetAlignedPointerFromInternalField(1))};
 }
 
 StackBox* UnwrapStack(AddonState* state, v8::Local<v8::Value> value) {
@@ -106,7 +112,7 @@ void OnStackCollected(const v8::WeakCallbackInfo<StackBox>& data) {
   delete box;
 }
 
-v8::Local<v8::Object> WrapStack(AddonState* state, v8::Isolate* isolate, OsStack stack) {
+v8::Local<v8::Object> WrapStack(AddonState* state, v8::Isolate* isolate, BudgetedStack stack) {
   v8::Local<v8::Object> object =
       state->stack_template.Get(isolate)->NewInstance(isolate->GetCurrentContext()).ToLocalChecked();
   auto* box = new StackBox();
@@ -129,11 +135,11 @@ void CreateStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
   double size = info[0].As<v8::Number>()->Value();
   if (!(size >= 0 && size <= 9007199254740991.0)) return ThrowRangeError(isolate, "Invalid stack size");
   std::error_code error;
-  OsStack stack = OsStack::allocate(static_cast<std::size_t>(size), error);
+  std::string reason;
+  BudgetedStack stack = BudgetedStack::Allocate(static_cast<std::size_t>(size), error, &reason);
   if (error) {
     return ThrowError(isolate, "ERR_STACK_ALLOCATION",
-                      "Cannot map a stack of " + std::to_string(static_cast<std::size_t>(size)) +
-                          " bytes: " + error.message());
+                      "Cannot map a stack of " + std::to_string(static_cast<std::size_t>(size)) + " bytes: " + reason);
   }
   info.GetReturnValue().Set(WrapStack(state, isolate, std::move(stack)));
 }
@@ -190,7 +196,7 @@ void Create(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Runtime* runtime = state->runtime.get();
   if (!info[0]->IsObject()) return ThrowTypeError(isolate, "Expected owner to be an object");
   if (!info[1]->IsFunction()) return ThrowTypeError(isolate, "Expected body to be a function");
-  OsStack stack;
+  BudgetedStack stack;
   StackBox* box = nullptr;
   if (!info[3]->IsUndefined()) {
     box = UnwrapStack(state, info[3]);
@@ -208,23 +214,23 @@ void Create(const v8::FunctionCallbackInfo<v8::Value>& info) {
       return ThrowRangeError(isolate, "Invalid stack size");
     }
     std::error_code error;
-    stack = runtime->TakeStack(static_cast<std::size_t>(size), error);
+    std::string reason;
+    stack = runtime->TakeStack(static_cast<std::size_t>(size), error, &reason);
     if (error) {
       // Out of mappings or address space, often because unreachable
       // suspended generators still hold their stacks: collect garbage now and
       // return the reason; lib/generator.ts unwinds what was collected and
       // tries once more before throwing ERR_STACK_ALLOCATION.
       if (error.value() == ENOMEM) isolate->LowMemoryNotification();
-      std::string reason = "Cannot map a stack of " + std::to_string(static_cast<std::size_t>(size)) +
-                           " bytes: " + error.message();
-      return info.GetReturnValue().Set(String(isolate, reason.c_str()));
+      std::string text = "Cannot map a stack of " + std::to_string(static_cast<std::size_t>(size)) + " bytes: " + reason;
+      return info.GetReturnValue().Set(String(isolate, text.c_str()));
     }
   }
   Coroutine* co = runtime->NewCoroutine(std::move(stack), box, info[1].As<v8::Function>(), info[2],
                                         isolate->GetCurrentContext());
   if (box != nullptr) box->user = co;
   v8::Local<v8::Object> handle =
-      state->coroutine_template.Get(isolate)->NewInstance(isolate->GetCurrentContext()).ToLocalChecked();
+      state->coroutine_constructor.Get(isolate)->NewInstance(isolate->GetCurrentContext()).ToLocalChecked();
   handle->SetAlignedPointerInInternalField(0, co);
   handle->SetAlignedPointerInInternalField(1, state);
   co->handle.Reset(isolate, handle);
@@ -258,43 +264,40 @@ void Deliver(AddonState* state, Coroutine* co, const v8::FunctionCallbackInfo<v8
   state->runtime->ReleaseResources(co);
 }
 
-// resume(handle, mode, value): the value the body suspended with or
+// handle.resume(mode, value): the value the body suspended with or
 // returned; status[kOutcome] tells which.
 void Resume(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  AddonState* state = StateOf(info);
+  auto [co, state] = ReceiverOf(info);
   v8::Isolate* isolate = info.GetIsolate();
-  if (!RequireRuntime(state, isolate)) return;
-  Coroutine* co = UnwrapCoroutine(state, info[0]);
-  if (co == nullptr) return ThrowTypeError(isolate, "Expected a generator handle");
+  if (co == nullptr || co->state == CoroutineState::kDone) {
+    return ThrowError(isolate, "ERR_GENERATOR_DONE", "The generator has finished");
+  }
   if (co->state == CoroutineState::kRunning) {
     return ThrowError(isolate, "ERR_GENERATOR_RUNNING", "The generator is already running");
   }
-  if (co->state == CoroutineState::kDone) {
-    return ThrowError(isolate, "ERR_GENERATOR_DONE", "The generator has finished");
-  }
-  if (!info[1]->IsInt32()) return ThrowTypeError(isolate, "Expected mode to be an integer");
-  int mode = info[1].As<v8::Int32>()->Value();
-  if (mode < 0 || mode > 2) return ThrowRangeError(isolate, "Invalid resume mode");
-  state->runtime->Resume(co, static_cast<ResumeMode>(mode), info[2]);
+  v8::Local<v8::Value> mode = info[0];
+  if (!mode->IsInt32()) return ThrowTypeError(isolate, "Expected mode to be an integer");
+  int m = mode.As<v8::Int32>()->Value();
+  if (m < 0 || m > 2) return ThrowRangeError(isolate, "Invalid resume mode");
+  state->runtime->Resume(co, static_cast<ResumeMode>(m), info[1]);
   Deliver(state, co, info);
 }
 
 // Suspends the running coroutine with `value` and returns to JavaScript what
 // the next resume asked for: its input, or an exception (throw()/return()).
-void SuspendRunning(AddonState* state, const v8::FunctionCallbackInfo<v8::Value>& info,
-                    v8::Local<v8::Value> value) {
-  v8::Isolate* isolate = info.GetIsolate();
-  Runtime* runtime = state->runtime.get();
-  Coroutine* co = runtime->current_coroutine();
-  runtime->Suspend(value);
+__attribute__((always_inline)) inline void SuspendRunning(AddonState* state, Coroutine* co,
+                                                         const v8::FunctionCallbackInfo<v8::Value>& info,
+                                                         v8::Local<v8::Value> value) {
+  state->runtime->Suspend(value);
   switch (co->mode) {
     case ResumeMode::kNext:
       info.GetReturnValue().Set(co->in);
       return;
     case ResumeMode::kThrow:
-      isolate->ThrowException(co->in);
+      info.GetIsolate()->ThrowException(co->in);
       return;
     case ResumeMode::kReturn: {
+      v8::Isolate* isolate = info.GetIsolate();
       v8::Local<v8::Value> argv[] = {co->in};
       v8::Local<v8::Object> marker;
       if (state->generator_return.Get(isolate)
@@ -312,48 +315,43 @@ void Suspend(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
   if (!RequireRuntime(state, isolate)) return;
-  if (state->runtime->current_coroutine() == nullptr) {
-    return ThrowError(isolate, "ERR_NOT_IN_GENERATOR", "suspend() called outside of a generator");
-  }
-  SuspendRunning(state, info, info[0]);
-}
-
-// suspendFrom(handle, value): suspend() through a Yielder, which must belong
-// to the innermost running generator.
-void SuspendFrom(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  AddonState* state = StateOf(info);
-  v8::Isolate* isolate = info.GetIsolate();
-  if (!RequireRuntime(state, isolate)) return;
-  Coroutine* target = UnwrapCoroutine(state, info[0]);
   Coroutine* co = state->runtime->current_coroutine();
   if (co == nullptr) return ThrowError(isolate, "ERR_NOT_IN_GENERATOR", "suspend() called outside of a generator");
-  if (target != co) {
-    return ThrowError(isolate, "ERR_WRONG_GENERATOR",
-                      "This yielder belongs to a generator that is not the innermost running one");
-  }
-  SuspendRunning(state, info, info[1]);
+  SuspendRunning(state, co, info, info[0]);
 }
 
-// discard(handle): finishes a coroutine that never ran (return() or throw()
+// handle.suspend(value): suspend() through a Yielder, which must belong to
+// the innermost running generator.
+void SuspendThis(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto [target, state] = ReceiverOf(info);
+  Coroutine* co = state->runtime->current_coroutine();
+  if (co == nullptr || target == nullptr) {
+    return ThrowError(info.GetIsolate(), "ERR_NOT_IN_GENERATOR", "suspend() called outside of a generator");
+  }
+  if (target != co) {
+    return ThrowError(info.GetIsolate(), "ERR_WRONG_GENERATOR",
+                      "This yielder belongs to a generator that is not the innermost running one");
+  }
+  SuspendRunning(state, co, info, info[0]);
+}
+
+// handle.discard(): finishes a coroutine that never ran (return() or throw()
 // before the first resume), releasing its body and stack.
 void Discard(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  AddonState* state = StateOf(info);
-  if (!state->runtime) return;
-  Coroutine* co = UnwrapCoroutine(state, info[0]);
+  auto [co, state] = ReceiverOf(info);
   if (co == nullptr || co->state != CoroutineState::kFresh) return;
   co->state = CoroutineState::kDone;
   state->runtime->ReleaseResources(co);
 }
 
-// stackUsage(handle): [bytes of the coroutine's stack ever touched, counted
+// handle.stackUsage(): [bytes of the coroutine's stack ever touched, counted
 // from its base, and the bytes below V8's JS limit among them]. Untouched
 // pages of a fresh mapping read as zeros, so the deepest non-zero word marks
 // the high-water mark. For tests and diagnostics.
 void StackUsage(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  AddonState* state = StateOf(info);
+  auto [co, state] = ReceiverOf(info);
   v8::Isolate* isolate = info.GetIsolate();
-  Coroutine* co = UnwrapCoroutine(state, info[0]);
-  if (co == nullptr || !co->stack) return ThrowTypeError(isolate, "Expected a live generator handle");
+  if (co == nullptr || !co->stack) return ThrowTypeError(isolate, "Expected a generator that has not finished");
   auto* limit = static_cast<const std::uintptr_t*>(co->stack.limit());
   auto* base = static_cast<const std::uintptr_t*>(co->stack.base());
   const std::uintptr_t* p = limit;
@@ -365,6 +363,15 @@ void StackUsage(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(v8::Array::New(isolate, values, 2));
 }
 
+// current(): the JS Generator of the innermost running coroutine, if any
+// (undefined inside a collected generator that is being unwound).
+void Current(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  if (!state->runtime) return;
+  Coroutine* co = state->runtime->current_coroutine();
+  if (co != nullptr && !co->owner.IsEmpty()) info.GetReturnValue().Set(co->owner.Get(info.GetIsolate()));
+}
+
 // takeStack(handle): an OsStack for unwrap() of a finished generator.
 void TakeFinishedStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
@@ -372,8 +379,10 @@ void TakeFinishedStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!RequireRuntime(state, isolate)) return;
   if (!info[0]->IsNumber()) return ThrowTypeError(isolate, "Expected size to be a number");
   std::error_code error;
-  OsStack stack = state->runtime->TakeStack(static_cast<std::size_t>(info[0].As<v8::Number>()->Value()), error);
-  if (error) return ThrowError(isolate, "ERR_STACK_ALLOCATION", "Cannot map a stack: " + error.message());
+  std::string reason;
+  BudgetedStack stack =
+      state->runtime->TakeStack(static_cast<std::size_t>(info[0].As<v8::Number>()->Value()), error, &reason);
+  if (error) return ThrowError(isolate, "ERR_STACK_ALLOCATION", "Cannot map a stack: " + reason);
   info.GetReturnValue().Set(WrapStack(state, isolate, std::move(stack)));
 }
 
@@ -472,7 +481,8 @@ void Cleanup(void* data) {
   }
   // V8 handles go now, while the isolate lives; the uv handle closes later.
   state->runtime.reset();
-  state->coroutine_template.Reset();
+  state->coroutine_class.Reset();
+  state->coroutine_constructor.Reset();
   state->stack_template.Reset();
   state->generator_return.Reset();
   state->reaper.Reset();
@@ -535,27 +545,39 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
   AddonState* state = StateFor(isolate);
   node::AddEnvironmentCleanupHook(isolate, &Cleanup, state);
 
-  if (state->coroutine_template.IsEmpty()) {
-    v8::Local<v8::ObjectTemplate> t = v8::ObjectTemplate::New(isolate);
-    t->SetInternalFieldCount(2);
-    state->coroutine_template.Reset(isolate, t);
+  if (state->coroutine_class.IsEmpty()) {
+    v8::Local<v8::FunctionTemplate> t = v8::FunctionTemplate::New(isolate);
+    t->SetClassName(String(isolate, "Coroutine"));
+    t->InstanceTemplate()->SetInternalFieldCount(2);
+    v8::Local<v8::Signature> signature = v8::Signature::New(isolate, t);
+    auto method = [&](const char* name, v8::FunctionCallback callback) {
+      t->PrototypeTemplate()->Set(
+          isolate, name,
+          v8::FunctionTemplate::New(isolate, callback, v8::Local<v8::Value>(), signature, 0,
+                                    v8::ConstructorBehavior::kThrow, v8::SideEffectType::kHasSideEffect));
+    };
+    method("resume", Resume);
+    method("suspend", SuspendThis);
+    method("discard", Discard);
+    method("stackUsage", StackUsage);
+    state->coroutine_class.Reset(isolate, t);
     // Stacks have three fields, coroutines two: the count tells them apart.
     v8::Local<v8::ObjectTemplate> s = v8::ObjectTemplate::New(isolate);
     s->SetInternalFieldCount(3);
     state->stack_template.Reset(isolate, s);
   }
 
+  if (state->coroutine_constructor.IsEmpty()) {
+    state->coroutine_constructor.Reset(isolate, state->coroutine_class.Get(isolate)->GetFunction(context).ToLocalChecked());
+  }
   v8::Local<v8::External> data = v8::External::New(isolate, state);
   SetMethod(context, exports, "createStack", CreateStack, data);
   SetMethod(context, exports, "stackInfo", StackInfo, data);
   SetMethod(context, exports, "releaseStack", ReleaseStack, data);
   SetMethod(context, exports, "create", Create, data);
-  SetMethod(context, exports, "resume", Resume, data);
   SetMethod(context, exports, "suspend", Suspend, data);
-  SetMethod(context, exports, "suspendFrom", SuspendFrom, data);
+  SetMethod(context, exports, "current", Current, data);
   SetMethod(context, exports, "takeStack", TakeFinishedStack, data);
-  SetMethod(context, exports, "discard", Discard, data);
-  SetMethod(context, exports, "stackUsage", StackUsage, data);
   SetMethod(context, exports, "reapOne", ReapOne, data);
   SetMethod(context, exports, "setHooks", SetGeneratorReturn, data);
   SetMethod(context, exports, "setPoolSize", SetPoolSize, data);

@@ -7,6 +7,7 @@
 
 namespace fringe {
 
+
 std::unique_ptr<Runtime> Runtime::Create(v8::Isolate* isolate, std::string* error) {
   const V8Layout& layout = V8Layout::Get();
   IsolateHooks hooks;
@@ -15,7 +16,11 @@ std::unique_ptr<Runtime> Runtime::Create(v8::Isolate* isolate, std::string* erro
 }
 
 Runtime::Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks)
-    : isolate_(isolate), layout_(layout), hooks_(hooks), root_(this, layout, hooks_), current_(&root_) {
+    : isolate_(isolate),
+      layout_(layout),
+      hooks_(hooks),
+      root_(this, layout, hooks_, false),
+      current_(&root_) {
   root_.js_limit = *hooks_.real_jslimit;
   root_.stack_start = hooks_.thread_stack_start;
   isolate_->AddGCPrologueCallback(&CheckStackStart, this);
@@ -37,22 +42,7 @@ void Runtime::CheckStackStart(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, voi
   }
 }
 
-// StackGuard::SetStackLimit without its mutex. jslimit_/climit_ double as the
-// interrupt flag: another thread requesting an interrupt stores
-// kInterruptLimit there (under the mutex). A limit is replaced only if it
-// still equals the old real limit, with a compare-and-swap, so a concurrent
-// request is never overwritten; the interrupt handler later resets the
-// limits from the real ones, which are already the new stack's.
-void Runtime::SetStackLimit(std::uintptr_t limit) {
-  std::uintptr_t old_js = *hooks_.real_jslimit;
-  std::uintptr_t old_c = *hooks_.real_climit;
-  *hooks_.real_jslimit = limit;
-  *hooks_.real_climit = limit;
-  __atomic_compare_exchange_n(hooks_.jslimit, &old_js, limit, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-  __atomic_compare_exchange_n(hooks_.climit, &old_c, limit, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-}
-
-Coroutine* Runtime::NewCoroutine(OsStack stack, StackBox* box, v8::Local<v8::Function> body,
+Coroutine* Runtime::NewCoroutine(BudgetedStack stack, StackBox* box, v8::Local<v8::Function> body,
                                  v8::Local<v8::Value> yielder, v8::Local<v8::Context> context) {
   auto* co = new Coroutine(this, layout_, hooks_);
   co->stack = std::move(stack);
@@ -73,54 +63,6 @@ Coroutine* Runtime::NewCoroutine(OsStack stack, StackBox* box, v8::Local<v8::Fun
   isolate_->AdjustAmountOfExternalAllocatedMemory(kAccountedBytes);
   co->accounted = true;
   return co;
-}
-
-void Runtime::SwitchTo(ExecutionContext* target, bool leaving_for_good) {
-  ExecutionContext* from = current_;
-  if (leaving_for_good) {
-    V8ThreadState::FreeRunning(layout_, hooks_);
-  } else {
-    from->v8_state.Archive();
-  }
-  // Every context that has run is archived while another one runs; only a
-  // coroutine that never ran is not.
-  if (!target->v8_state.archived()) {
-    V8ThreadState::InitializeFresh(layout_, hooks_);
-  } else {
-    target->v8_state.Restore();
-  }
-  // After Restore: restoring Debug state may reset the stack start.
-  SetStackLimit(target->js_limit);
-  *hooks_.stack_start = target->stack_start;
-  current_ = target;
-
-  arch::Transfer back;
-  if (target != &root_ && static_cast<Coroutine*>(target)->resumer == from) {
-    // Resuming: splice the coroutine's call stack onto ours for debuggers.
-    back = arch::swap_link(reinterpret_cast<std::uintptr_t>(from), target->sp,
-                           static_cast<Coroutine*>(target)->link);
-  } else {
-    back = arch::swap(reinterpret_cast<std::uintptr_t>(from), target->sp);
-  }
-  // Something switched back to `from`: remember where it stopped.
-  reinterpret_cast<ExecutionContext*>(back.arg)->sp = back.sp;
-}
-
-void Runtime::Resume(Coroutine* co, ResumeMode mode, v8::Local<v8::Value> input) {
-  co->mode = mode;
-  co->in = input;
-  co->resumer = current_;
-  co->state = CoroutineState::kRunning;
-  SwitchTo(co, false);
-  co->resumer = nullptr;
-}
-
-void Runtime::Suspend(v8::Local<v8::Value> value) {
-  auto* co = static_cast<Coroutine*>(current_);
-  co->out = value;
-  co->outcome = Outcome::kYielded;
-  co->state = CoroutineState::kSuspended;
-  SwitchTo(co->resumer, false);
 }
 
 // The first function on a coroutine's stack.
@@ -193,17 +135,17 @@ void Runtime::ReleaseResources(Coroutine* co) {
   }
 }
 
-OsStack Runtime::TakeStack(std::size_t size, std::error_code& error) {
+BudgetedStack Runtime::TakeStack(std::size_t size, std::error_code& error, std::string* message) {
   error.clear();
   if (size == kDefaultStackSize && !pool_.empty()) {
-    OsStack stack = std::move(pool_.back());
+    BudgetedStack stack = std::move(pool_.back());
     pool_.pop_back();
     return stack;
   }
-  return OsStack::allocate(size, error);
+  return BudgetedStack::Allocate(size, error, message);
 }
 
-void Runtime::GiveBackStack(OsStack stack) {
+void Runtime::GiveBackStack(BudgetedStack stack) {
   if (stack.size() == kDefaultStackSize && pool_.size() < pool_limit_) pool_.push_back(std::move(stack));
 }
 

@@ -26,6 +26,7 @@
 
 #include "fringe/context.hpp"
 #include "fringe/stack.hpp"
+#include "mapping_budget.h"
 #include "v8_layout.h"
 #include "v8_thread_state.h"
 
@@ -35,8 +36,8 @@ class Runtime;
 struct StackBox;
 
 struct ExecutionContext {
-  ExecutionContext(Runtime* runtime, const V8Layout& layout, const IsolateHooks& hooks)
-      : runtime(runtime), v8_state(layout, hooks) {}
+  ExecutionContext(Runtime* runtime, const V8Layout& layout, const IsolateHooks& hooks, bool is_coroutine)
+      : runtime(runtime), v8_state(layout, hooks, is_coroutine) {}
   Runtime* runtime;
   V8ThreadState v8_state;           // holds this context's V8 state while it is not running
   void* sp = nullptr;               // machine stack pointer while not running
@@ -51,9 +52,9 @@ enum class Outcome : int { kYielded = 0, kReturned = 1, kThrew = 2, kTerminated 
 
 struct Coroutine : ExecutionContext {
   Coroutine(Runtime* runtime, const V8Layout& layout, const IsolateHooks& hooks)
-      : ExecutionContext(runtime, layout, hooks) {}
+      : ExecutionContext(runtime, layout, hooks, true) {}
 
-  OsStack stack;
+  BudgetedStack stack;
   StackBox* box = nullptr;  // the JS OsStack this stack came from, if any
   void** link = nullptr;
   CoroutineState state = CoroutineState::kFresh;
@@ -79,7 +80,7 @@ struct Coroutine : ExecutionContext {
 
 /// A guarded stack owned by a JS OsStack object while no generator uses it.
 struct StackBox {
-  OsStack stack;
+  BudgetedStack stack;
   std::size_t size = 0;
   void* base = nullptr;
   void* limit = nullptr;
@@ -95,6 +96,9 @@ class Runtime {
   /// The smallest stack a JS generator accepts: the native reserve plus room
   /// for a few hundred ordinary JS frames.
   static constexpr std::size_t kMinimumStackSize = kNativeReserve + 64 * 1024;
+  /// StackGuard's kInterruptLimit (stack-guard.h): the value jslimit_ holds
+  /// while an interrupt is requested.
+  static constexpr std::uintptr_t kInterruptLimit = ~std::uintptr_t{1};
   /// External memory reported to V8 per live coroutine: about what a shallow
   /// suspended generator keeps resident (stack pages and a handle block).
   static constexpr std::int64_t kAccountedBytes = 16 * 1024;
@@ -110,21 +114,22 @@ class Runtime {
   }
 
   /// A coroutine that will call `body(yielder, input)` on `stack`.
-  Coroutine* NewCoroutine(OsStack stack, StackBox* box, v8::Local<v8::Function> body,
+  Coroutine* NewCoroutine(BudgetedStack stack, StackBox* box, v8::Local<v8::Function> body,
                           v8::Local<v8::Value> yielder, v8::Local<v8::Context> context);
   /// Runs `co` until it suspends or finishes. The caller reads co->outcome.
-  void Resume(Coroutine* co, ResumeMode mode, v8::Local<v8::Value> input);
+  inline void Resume(Coroutine* co, ResumeMode mode, v8::Local<v8::Value> input);
   /// From inside the running coroutine: hands `value` to its resumer and
   /// waits to be resumed; returns with co->mode/co->in set.
-  void Suspend(v8::Local<v8::Value> value);
+  inline void Suspend(v8::Local<v8::Value> value);
   /// Releases what a finished (or never started) coroutine holds.
   void ReleaseResources(Coroutine* co);
   /// Deletes a coroutine that is done or was never started.
   void Delete(Coroutine* co);
 
   // Stacks for generators that did not bring their own.
-  OsStack TakeStack(std::size_t size, std::error_code& error);
-  void GiveBackStack(OsStack stack);
+  /// A stack from the pool, or a new one; on failure `error` and `message`.
+  BudgetedStack TakeStack(std::size_t size, std::error_code& error, std::string* message);
+  void GiveBackStack(BudgetedStack stack);
   std::size_t pool_limit() const { return pool_limit_; }
   void set_pool_limit(std::size_t limit);
   std::size_t pooled() const { return pool_.size(); }
@@ -147,8 +152,8 @@ class Runtime {
   Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks);
   static void Entry(std::uintptr_t arg, void* sender_sp);
   void RunBody(Coroutine* co);
-  void SwitchTo(ExecutionContext* target, bool leaving_for_good);
-  void SetStackLimit(std::uintptr_t limit);
+  inline void SwitchTo(ExecutionContext* target, bool leaving_for_good);
+  inline void SetStackLimit(std::uintptr_t limit);
   static void CheckStackStart(v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data);
 
   v8::Isolate* isolate_;
@@ -156,12 +161,99 @@ class Runtime {
   IsolateHooks hooks_;
   ExecutionContext root_;
   ExecutionContext* current_;
-  std::vector<OsStack> pool_;
+  std::vector<BudgetedStack> pool_;
   std::size_t pool_limit_ = 64;
   Coroutine* collected_ = nullptr;
   std::vector<Coroutine*> all_;  // every coroutine not yet deleted
   void* owner_ = nullptr;
 };
+
+
+// --- The switch, inlined into its callers -----------------------------------
+//
+// Nothing may stay called across the machine-stack swap: the processor's
+// return-address predictor holds the call chain of the stack that was left,
+// and every `ret` taken on the new stack that was called before the swap
+// mispredicts. So the swap is inlined all the way into the API callbacks
+// (binding.cc); the only return left to mispredict is theirs.
+
+// StackGuard::SetStackLimit without its mutex. jslimit_/climit_ double as
+// the interrupt flag: a thread requesting an interrupt (GC, optimized code to
+// install, termination, ...) sets interrupt_flags_ and then stores
+// kInterruptLimit into jslimit_ and climit_, in that order, under V8's mutex.
+//   * real_jslimit_/real_climit_ are only written by this thread: plain stores.
+//   * jslimit_ is what JavaScript's stack checks read, so a concurrent
+//     request must never be lost: it is swapped atomically, and if the swap
+//     finds kInterruptLimit the request is put back. (One locked instruction
+//     per switch: they cost more than everything else in the update.)
+//   * climit_ is only read by C++ loops that poll for interrupts. It is
+//     replaced with a plain store when it holds the old real limit; should
+//     that overwrite a request in flight, jslimit_ still carries it (it is
+//     stored first), and V8 resets both when it handles the interrupt.
+__attribute__((always_inline)) inline void Runtime::SetStackLimit(std::uintptr_t limit) {
+  std::uintptr_t old_c = *hooks_.real_climit;
+  *hooks_.real_jslimit = limit;
+  *hooks_.real_climit = limit;
+  std::uintptr_t previous = __atomic_exchange_n(hooks_.jslimit, limit, __ATOMIC_RELAXED);
+  if (previous == kInterruptLimit) __atomic_store_n(hooks_.jslimit, kInterruptLimit, __ATOMIC_RELAXED);
+  if (__atomic_load_n(hooks_.climit, __ATOMIC_RELAXED) == old_c) {
+    __atomic_store_n(hooks_.climit, limit, __ATOMIC_RELAXED);
+  }
+}
+
+__attribute__((always_inline)) inline void Runtime::SwitchTo(ExecutionContext* target, bool leaving_for_good) {
+  ExecutionContext* from = current_;
+  // The limit first: its locked exchange must wait for every store before it
+  // to drain, and the copies below are hundreds of bytes of stores. (With a
+  // debugger attached, Debug::RestoreDebug runs C++ stack checks on this
+  // stack, so the limit changes after it instead.)
+  const bool debugging = *hooks_.debug_is_active;
+  if (!debugging) SetStackLimit(target->js_limit);
+  if (leaving_for_good) {
+    from->v8_state.FreeResources();
+  } else {
+    from->v8_state.Archive();
+  }
+  // Every context that has run is archived while another one runs; only a
+  // coroutine that never ran is not.
+  if (!target->v8_state.archived()) {
+    target->v8_state.InitializeFresh();
+  } else {
+    target->v8_state.Restore();
+  }
+  if (debugging) SetStackLimit(target->js_limit);
+  // After Restore: restoring Debug state may reset the stack start.
+  *hooks_.stack_start = target->stack_start;
+  current_ = target;
+
+  arch::Transfer back;
+  if (target != &root_ && static_cast<Coroutine*>(target)->resumer == from) {
+    // Resuming: splice the coroutine's call stack onto ours for debuggers.
+    back = arch::swap_link(reinterpret_cast<std::uintptr_t>(from), target->sp,
+                           static_cast<Coroutine*>(target)->link);
+  } else {
+    back = arch::swap(reinterpret_cast<std::uintptr_t>(from), target->sp);
+  }
+  // Something switched back to `from`: remember where it stopped.
+  reinterpret_cast<ExecutionContext*>(back.arg)->sp = back.sp;
+}
+
+__attribute__((always_inline)) inline void Runtime::Resume(Coroutine* co, ResumeMode mode, v8::Local<v8::Value> input) {
+  co->mode = mode;
+  co->in = input;
+  co->resumer = current_;
+  co->state = CoroutineState::kRunning;
+  SwitchTo(co, false);
+  co->resumer = nullptr;
+}
+
+__attribute__((always_inline)) inline void Runtime::Suspend(v8::Local<v8::Value> value) {
+  auto* co = static_cast<Coroutine*>(current_);
+  co->out = value;
+  co->outcome = Outcome::kYielded;
+  co->state = CoroutineState::kSuspended;
+  SwitchTo(co->resumer, false);
+}
 
 }  // namespace fringe
 

@@ -45,6 +45,7 @@ const char kDebugIsActiveAddress[] = "_ZN2v88internal17ExternalReference23debug_
 const char kJsLimitAddress[] = "_ZN2v88internal17ExternalReference18address_of_jslimitEPNS0_7IsolateE";
 const char kRealJsLimitAddress[] = "_ZN2v88internal17ExternalReference23address_of_real_jslimitEPNS0_7IsolateE";
 const char kHsiAddress[] = "_ZN2v88internal17ExternalReference32handle_scope_implementer_addressEPNS0_7IsolateE";
+const char kHandleScopeNextAddress[] = "_ZN2v88internal17ExternalReference25handle_scope_next_addressEPNS0_7IsolateE";
 }  // namespace sym
 
 constexpr std::size_t kDecodeLimit = 512;  // bytes; every decoded function is far smaller
@@ -98,7 +99,8 @@ void V8Layout::Resolve() {
       sym::kIsolateInit, sym::kRelocatableArchive, sym::kRelocatableRestore, sym::kRelocatableSize, sym::kDebugArchive,
       sym::kDebugRestore, sym::kDebugThreadInit, sym::kDebugSize, sym::kStackGuardArchive,
       sym::kEagerlyArchive, sym::kStateNext, sym::kStateUnlink, sym::kLockerIsLocked, sym::kHeapStack,
-      sym::kDebugIsActiveAddress, sym::kJsLimitAddress, sym::kRealJsLimitAddress, sym::kHsiAddress};
+      sym::kDebugIsActiveAddress, sym::kJsLimitAddress, sym::kRealJsLimitAddress, sym::kHsiAddress,
+      sym::kHandleScopeNextAddress};
   std::string resolve_error;
   auto found = SymbolResolver().Resolve(names, &resolve_error);
   std::string missing;
@@ -127,6 +129,7 @@ void V8Layout::Resolve() {
   address_of_jslimit = reinterpret_cast<AddressFunction>(fn(sym::kJsLimitAddress));
   address_of_real_jslimit = reinterpret_cast<AddressFunction>(fn(sym::kRealJsLimitAddress));
   handle_scope_implementer_address = reinterpret_cast<AddressFunction>(fn(sym::kHsiAddress));
+  handle_scope_next_address = reinterpret_cast<AddressFunction>(fn(sym::kHandleScopeNextAddress));
 
   // Sizes: each ArchiveSpacePerThread is a static function returning a
   // constant. ThreadLocalTop's and StackGuard's are inline in V8's headers,
@@ -279,7 +282,39 @@ void V8Layout::Resolve() {
     add = r.step[1].offset;
     isolate_stack_start = add;
   }
+  // HandleScopeImplementer::RestoreThread(from): copies `from` over itself,
+  // then `*isolate_->handle_scope_data() = handle_scope_data_`: loads from
+  // this+X (the copy) and stores to isolate+Y (the live data); isolate_ is
+  // the implementer's first field.
+  {
+    x86::Analysis a = Decode(fn(sym::kHsiRestore), 2);
+    std::int64_t copy_lo = -1, copy_hi = -1, live_lo = -1, live_hi = -1;
+    for (const auto& access : a.accesses) {
+      int size = access.size > 0 ? access.size : 8;
+      if (!access.store && access.base.argument == 0 && access.base.steps == 0 && access.displacement > 0) {
+        if (copy_lo < 0 || access.displacement < copy_lo) copy_lo = access.displacement;
+        copy_hi = std::max(copy_hi, access.displacement + size);
+      }
+      if (access.store && access.base.Is(0, {0})) {
+        if (live_lo < 0 || access.displacement < live_lo) live_lo = access.displacement;
+        live_hi = std::max(live_hi, access.displacement + size);
+      }
+    }
+    if (copy_lo < 0 || live_lo < 0 || copy_hi - copy_lo != live_hi - live_lo) {
+      Fail("cannot decode HandleScopeImplementer::RestoreThread");
+      return;
+    }
+    hsi_handle_scope_data = copy_lo;
+    isolate_handle_scope_data = live_lo;
+    handle_scope_data_size = static_cast<std::size_t>(copy_hi - copy_lo);
+  }
   InjectFault();
+  for (std::size_t size : {hsi_size, debug_size, handle_scope_data_size}) {
+    if (size == 0 || size % 8 != 0 || size > 1024) {
+      Fail("unexpected size of an archived piece: " + std::to_string(size) + " bytes");
+      return;
+    }
+  }
   std::ptrdiff_t highest = thread_state_data;
   for (auto o : {thread_state_next, thread_state_previous, thread_state_thread_manager}) highest = std::max(highest, o);
   thread_state_size = static_cast<std::size_t>(highest) + sizeof(void*);
@@ -303,6 +338,7 @@ void V8Layout::InjectFault() {
       {"stack_start_offset", &isolate_stack_start},
       {"in_use_anchor_offset", &thread_manager_in_use_anchor},
       {"relocatable_offset", &isolate_relocatable_top},
+      {"handle_scope_data_offset", &hsi_handle_scope_data},
   };
   for (const auto& f : faults) {
     if (std::strcmp(fault, f.name) == 0) *f.offset += sizeof(void*);
@@ -343,8 +379,45 @@ bool IsolateHooks::Bind(v8::Isolate* v8_isolate, const V8Layout& layout, Isolate
     return fail("Isolate::handle_scope_implementer_: decoded " + Hex(layout.isolate_hsi) + ", reported " +
                 Hex(reinterpret_cast<char*>(hsi_field) - iso));
   }
+  h.hsi_field = hsi_field;
   h.hsi = *hsi_field;
   if (h.hsi == nullptr || word(h.hsi) != iso) return fail("HandleScopeImplementer::isolate_ mismatch");
+
+  // HandleScopeData: where the public accessor says, and where RestoreThread
+  // puts the implementer's copy. Probe: RestoreThread from a copy of the live
+  // implementer whose saved data has the level changed must change the live
+  // level; then put everything back.
+  h.handle_scope_data = iso + layout.isolate_handle_scope_data;
+  if (reinterpret_cast<char*>(layout.handle_scope_next_address(iso)) != h.handle_scope_data) {
+    return fail("Isolate::handle_scope_data_: decoded " + Hex(layout.isolate_handle_scope_data) + ", reported " +
+                Hex(static_cast<std::int64_t>(layout.handle_scope_next_address(iso) - reinterpret_cast<std::uintptr_t>(iso))));
+  }
+  {
+    const std::size_t n = layout.handle_scope_data_size;
+    std::vector<char> saved_hsi(layout.hsi_size), saved_data(n), blob(layout.hsi_size);
+    std::memcpy(saved_hsi.data(), h.hsi, layout.hsi_size);
+    std::memcpy(saved_data.data(), h.handle_scope_data, n);
+    std::memcpy(blob.data(), h.hsi, layout.hsi_size);
+    bool fits = layout.hsi_handle_scope_data >= 0 &&
+                static_cast<std::size_t>(layout.hsi_handle_scope_data) + n <= layout.hsi_size && n >= 16;
+    bool moved = false;
+    if (fits) {
+      char* copy = blob.data() + layout.hsi_handle_scope_data;
+      std::memcpy(copy, saved_data.data(), n);
+      int level;
+      std::memcpy(&level, copy + 2 * sizeof(void*), sizeof level);  // {next, limit, level, ...}
+      level += 1000;
+      std::memcpy(copy + 2 * sizeof(void*), &level, sizeof level);
+      layout.hsi_restore(h.hsi, blob.data());
+      moved = std::memcmp(h.handle_scope_data, copy, n) == 0;
+      std::memcpy(h.hsi, saved_hsi.data(), layout.hsi_size);
+      std::memcpy(h.handle_scope_data, saved_data.data(), n);
+    }
+    if (!moved) {
+      return fail("HandleScopeImplementer::handle_scope_data_ is not at HandleScopeImplementer+" +
+                  Hex(layout.hsi_handle_scope_data));
+    }
+  }
 
   // ThreadLocalTop: what Isolate::ArchiveThread copies is at the offset the
   // public header gives, and it holds the isolate.

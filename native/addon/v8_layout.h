@@ -54,6 +54,7 @@ class V8Layout {
   AddressFunction address_of_jslimit = nullptr;
   AddressFunction address_of_real_jslimit = nullptr;
   AddressFunction handle_scope_implementer_address = nullptr;
+  AddressFunction handle_scope_next_address = nullptr;
 
   // Sizes of the archived pieces, in the order ThreadManager::Iterate reads
   // them: HandleScopeImplementer, ThreadLocalTop, Relocatable, StackGuard,
@@ -73,6 +74,11 @@ class V8Layout {
   std::ptrdiff_t isolate_tlt = -1;
   std::ptrdiff_t isolate_relocatable_top = -1;
   std::ptrdiff_t isolate_stack_start = -1;  // cppgc's conservative-scan start
+  // The live HandleScopeData {next, limit, level, ...} is an Isolate field;
+  // each HandleScopeImplementer keeps a copy for while it is archived.
+  std::ptrdiff_t isolate_handle_scope_data = -1;
+  std::ptrdiff_t hsi_handle_scope_data = -1;
+  std::size_t handle_scope_data_size = 0;
   std::ptrdiff_t thread_manager_isolate = -1;
   std::ptrdiff_t thread_manager_in_use_anchor = -1;
   std::ptrdiff_t thread_state_data = -1;
@@ -97,7 +103,9 @@ struct IsolateHooks {
   void* isolate = nullptr;
   void* thread_manager = nullptr;
   char* in_use_anchor = nullptr;  // a ThreadState
-  void* hsi = nullptr;
+  void** hsi_field = nullptr;  // &isolate->handle_scope_implementer_
+  void* hsi = nullptr;         // V8's own HandleScopeImplementer (the thread's)
+  char* handle_scope_data = nullptr;  // the isolate's live HandleScopeData
   void* debug = nullptr;
   char* debug_thread_local = nullptr;
   char* tlt = nullptr;

@@ -2,98 +2,67 @@
 
 #include "v8_thread_state.h"
 
-#include <cstring>
+#include <utility>
 
 namespace fringe {
 
+namespace detail {
+
 namespace {
-
-char*& Pointer(char* base, std::ptrdiff_t offset) { return *reinterpret_cast<char**>(base + offset); }
-
+template <std::size_t... N>
+CopyFunction Find(std::size_t size, std::index_sequence<N...>) {
+  CopyFunction found = nullptr;
+  ((size == (N + 1) * 8 ? (found = &CopyFixed<(N + 1) * 8>, 0) : 0), ...);
+  return found;
+}
 }  // namespace
 
-V8ThreadState::V8ThreadState(const V8Layout& layout, const IsolateHooks& hooks)
+// Sizes up to 1 KiB in whole words; V8Layout refuses anything else.
+CopyFunction SelectCopy(std::size_t size) { return Find(size, std::make_index_sequence<128>()); }
+
+}  // namespace detail
+
+V8ThreadState::V8ThreadState(const V8Layout& layout, const IsolateHooks& hooks, bool owns_implementer)
     : layout_(layout), hooks_(hooks) {
-  const std::size_t header = (layout.thread_state_size + 15) & ~std::size_t{15};
-  memory_.reset(new char[header + layout.archive_size]());
-  blob_ = memory_.get() + header;
-  Pointer(memory_.get(), layout.thread_state_data) = blob_;
-  Pointer(memory_.get(), layout.thread_state_thread_manager) = static_cast<char*>(hooks.thread_manager);
-  Pointer(memory_.get(), layout.thread_state_next) = memory_.get();
-  Pointer(memory_.get(), layout.thread_state_previous) = memory_.get();
+  const std::size_t header_size = (layout.thread_state_size + 15) & ~std::size_t{15};
+  memory_.reset(new char[header_size + layout.archive_size]());
+  blob_ = memory_.get() + header_size;
+  tlt_ = blob_ + layout.hsi_size;
+  relocatable_ = reinterpret_cast<void**>(tlt_ + layout.tlt_size);
+  debug_ = reinterpret_cast<char*>(relocatable_) + layout.relocatable_size + layout.stack_guard_size;
+  home_ = owns_implementer ? blob_ : hooks.hsi;
+  copy_hsi_ = detail::SelectCopy(layout.hsi_size);
+  copy_handle_scope_data_ = detail::SelectCopy(layout.handle_scope_data_size);
+  copy_debug_ = detail::SelectCopy(layout.debug_size);
+  using detail::Field;
+  Field(header(), layout.thread_state_data) = blob_;
+  Field(header(), layout.thread_state_thread_manager) = static_cast<char*>(hooks.thread_manager);
+  Field(header(), layout.thread_state_next) = header();
+  Field(header(), layout.thread_state_previous) = header();
 }
 
 V8ThreadState::~V8ThreadState() {
   if (linked_) Unlink();
 }
 
-void V8ThreadState::Link() {
-  // ThreadState::LinkInto(IN_USE_LIST): insert right after the anchor.
-  char* self = memory_.get();
-  char* anchor = hooks_.in_use_anchor;
-  char* next = Pointer(anchor, layout_.thread_state_next);
-  Pointer(self, layout_.thread_state_next) = next;
-  Pointer(self, layout_.thread_state_previous) = anchor;
-  Pointer(anchor, layout_.thread_state_next) = self;
-  Pointer(next, layout_.thread_state_previous) = self;
-  linked_ = true;
-}
-
-void V8ThreadState::Unlink() {
-  char* self = memory_.get();
-  char* next = Pointer(self, layout_.thread_state_next);
-  char* previous = Pointer(self, layout_.thread_state_previous);
-  Pointer(next, layout_.thread_state_previous) = previous;
-  Pointer(previous, layout_.thread_state_next) = next;
-  Pointer(self, layout_.thread_state_next) = self;
-  Pointer(self, layout_.thread_state_previous) = self;
-  linked_ = false;
-}
-
-void V8ThreadState::Archive() {
-  char* to = blob_;
-  to = layout_.hsi_archive(hooks_.hsi, to);
-  std::memcpy(to, hooks_.tlt, layout_.tlt_size);
-  to += layout_.tlt_size;
-  *reinterpret_cast<void**>(to) = *hooks_.relocatable_top;
-  *hooks_.relocatable_top = nullptr;
-  to += layout_.relocatable_size;
-  // StackGuard: left live (see the header); its bytes here are never read.
-  to += layout_.stack_guard_size;
-  std::memcpy(to, hooks_.debug_thread_local, layout_.debug_size);
-  Link();
-}
-
-void V8ThreadState::Restore() {
-  Unlink();
-  char* from = blob_;
-  from = layout_.hsi_restore(hooks_.hsi, from);
-  std::memcpy(hooks_.tlt, from, layout_.tlt_size);
-  from += layout_.tlt_size;
-  *hooks_.relocatable_top = *reinterpret_cast<void**>(from);
-  from += layout_.relocatable_size;
-  from += layout_.stack_guard_size;
-  if (*hooks_.debug_is_active) {
-    // With a debugger attached, let V8 re-arm stepping for this stack.
-    layout_.debug_restore(hooks_.debug, from);
-  } else {
-    std::memcpy(hooks_.debug_thread_local, from, layout_.debug_size);
-  }
-}
-
 void V8ThreadState::Discard() {
   if (linked_) Unlink();
 }
 
-void V8ThreadState::InitializeFresh(const V8Layout& layout, const IsolateHooks& hooks) {
-  // The handle-scope state is already empty (HandleScopeImplementer's
-  // archiver leaves it so) and Archive() cleared the Relocatable top.
-  layout.isolate_init_thread(hooks.isolate);
-  layout.debug_thread_init(hooks.debug);
+void V8ThreadState::InitializeFresh() {
+  // A new HandleScopeImplementer, made the way V8 leaves one after archiving
+  // a thread: copy the live one, then let ArchiveThread empty the copy (its
+  // vectors are detached, not freed) and reset the live HandleScopeData
+  // (already saved by the leaving context's Archive()).
+  copy_hsi_(home_, *hooks_.hsi_field);
+  alignas(16) char scratch[1088];  // V8Layout checked hsi_size <= 1024
+  layout_.hsi_archive(home_, scratch);
+  *hooks_.hsi_field = home_;
+  layout_.isolate_init_thread(hooks_.isolate);
+  layout_.debug_thread_init(hooks_.debug);
+  // Archive() of the leaving context cleared the Relocatable top.
 }
 
-void V8ThreadState::FreeRunning(const V8Layout& layout, const IsolateHooks& hooks) {
-  layout.hsi_free(hooks.hsi);
-}
+void V8ThreadState::FreeResources() { layout_.hsi_free(home_); }
 
 }  // namespace fringe

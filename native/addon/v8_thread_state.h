@@ -17,6 +17,12 @@
 // The archive blob has the layout ThreadManager::Iterate parses:
 //   [HandleScopeImplementer][ThreadLocalTop][Relocatable top][StackGuard][Debug]
 // What differs from V8's own ThreadManager::EagerlyArchiveThread:
+//   * Each coroutine's HandleScopeImplementer lives in its blob, and the
+//     isolate's pointer to the implementer is switched instead of copying
+//     the object back and forth; only the live HandleScopeData (next, limit,
+//     level) is saved and restored. The OS thread keeps V8's own implementer
+//     (scopes on its stack, like MicrotaskQueue's EnteredContextRewindScope,
+//     hold its address); while it is archived, a copy sits in its blob.
 //   * StackGuard is not archived. Its interrupt requests (GC, termination,
 //     API interrupts) belong to the OS thread; parked inside a suspended
 //     coroutine they would be lost. Only the stack limits change per
@@ -35,47 +41,128 @@
 #ifndef FRINGE_ADDON_V8_THREAD_STATE_H
 #define FRINGE_ADDON_V8_THREAD_STATE_H
 
+#include <v8.h>
+
 #include <cstddef>
+#include <cstring>
 #include <memory>
 
 #include "v8_layout.h"
 
 namespace fringe {
 
+namespace detail {
+inline char*& Field(char* base, std::ptrdiff_t offset) { return *reinterpret_cast<char**>(base + offset); }
+
+// Copies of sizes that V8 fixes at build time and fringe learns at load
+// time: a fully unrolled copy per size, chosen once (CopyFunction), instead
+// of a loop on every switch.
+using CopyFunction = void (*)(void* to, const void* from);
+template <std::size_t N>
+void CopyFixed(void* to, const void* from) {
+  __builtin_memcpy(to, from, N);
+}
+CopyFunction SelectCopy(std::size_t size);
+}  // namespace detail
+
 class V8ThreadState {
  public:
-  V8ThreadState(const V8Layout& layout, const IsolateHooks& hooks);
+  /// `owns_implementer`: a coroutine (its HandleScopeImplementer lives here);
+  /// false for the OS thread's own context, which keeps V8's.
+  V8ThreadState(const V8Layout& layout, const IsolateHooks& hooks, bool owns_implementer);
   V8ThreadState(const V8ThreadState&) = delete;
   V8ThreadState& operator=(const V8ThreadState&) = delete;
   ~V8ThreadState();
 
   /// Saves the running context's V8 state here and links this state into the
-  /// in-use list. Leaves the live handle-scope state empty.
-  void Archive();
+  /// in-use list.
+  __attribute__((always_inline)) inline void Archive();
   /// Makes the state saved here the running one and unlinks it.
-  void Restore();
+  __attribute__((always_inline)) inline void Restore();
   bool archived() const { return linked_; }
   /// Unlinks without restoring: the context is abandoned (isolate teardown).
   void Discard();
 
-  /// Gives the running thread fresh V8 state, as for a new thread. Call
+  /// Gives the running thread fresh V8 state for this (new) coroutine. Call
   /// right after Archive() of the context that is leaving.
-  static void InitializeFresh(const V8Layout& layout, const IsolateHooks& hooks);
-  /// Frees the running context's handle-scope memory: the context is done
-  /// and its state will be overwritten by the next Restore().
-  static void FreeRunning(const V8Layout& layout, const IsolateHooks& hooks);
+  void InitializeFresh();
+  /// Frees this finished coroutine's handle-scope memory. Call while it is
+  /// still the running context, before the next Restore().
+  void FreeResources();
 
  private:
-  char* field(std::ptrdiff_t offset) const { return memory_.get() + offset; }
-  void Link();
-  void Unlink();
+  char* header() const { return memory_.get(); }
+  inline void Link();
+  inline void Unlink();
 
   const V8Layout& layout_;
   const IsolateHooks& hooks_;
   std::unique_ptr<char[]> memory_;  // the ThreadState stand-in, then the blob
   char* blob_;
+  char* tlt_;      // in the blob
+  void** relocatable_;
+  char* debug_;
+  void* home_;     // this context's HandleScopeImplementer
+  detail::CopyFunction copy_hsi_;
+  detail::CopyFunction copy_handle_scope_data_;
+  detail::CopyFunction copy_debug_;
   bool linked_ = false;
 };
+
+// --- The hot path ---------------------------------------------------------
+
+
+
+inline void V8ThreadState::Link() {
+  // ThreadState::LinkInto(IN_USE_LIST): insert right after the anchor.
+  using detail::Field;
+  char* self = header();
+  char* anchor = hooks_.in_use_anchor;
+  char* next = Field(anchor, layout_.thread_state_next);
+  Field(self, layout_.thread_state_next) = next;
+  Field(self, layout_.thread_state_previous) = anchor;
+  Field(anchor, layout_.thread_state_next) = self;
+  Field(next, layout_.thread_state_previous) = self;
+  linked_ = true;
+}
+
+inline void V8ThreadState::Unlink() {
+  using detail::Field;
+  char* self = header();
+  char* next = Field(self, layout_.thread_state_next);
+  char* previous = Field(self, layout_.thread_state_previous);
+  Field(next, layout_.thread_state_previous) = previous;
+  Field(previous, layout_.thread_state_next) = next;
+  linked_ = false;
+}
+
+inline void V8ThreadState::Archive() {
+  // HandleScopeImplementer::ArchiveThread without the copy: the live
+  // HandleScopeData goes into this context's implementer in the blob (for a
+  // coroutine the blob's implementer is its only one; the OS thread's is
+  // copied there first).
+  if (home_ != blob_) copy_hsi_(blob_, home_);
+  copy_handle_scope_data_(blob_ + layout_.hsi_handle_scope_data, hooks_.handle_scope_data);
+  std::memcpy(tlt_, hooks_.tlt, v8::internal::Internals::kThreadLocalTopSize);
+  *relocatable_ = *hooks_.relocatable_top;
+  *hooks_.relocatable_top = nullptr;
+  copy_debug_(debug_, hooks_.debug_thread_local);
+  Link();
+}
+
+inline void V8ThreadState::Restore() {
+  Unlink();
+  *hooks_.hsi_field = home_;
+  copy_handle_scope_data_(hooks_.handle_scope_data, blob_ + layout_.hsi_handle_scope_data);
+  std::memcpy(hooks_.tlt, tlt_, v8::internal::Internals::kThreadLocalTopSize);
+  *hooks_.relocatable_top = *relocatable_;
+  if (*hooks_.debug_is_active) {
+    // With a debugger attached, let V8 re-arm stepping for this stack.
+    layout_.debug_restore(hooks_.debug, debug_);
+  } else {
+    copy_debug_(hooks_.debug_thread_local, debug_);
+  }
+}
 
 }  // namespace fringe
 
