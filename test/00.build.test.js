@@ -57,7 +57,7 @@ describe('build', function () {
         if (!b.supported) throw new Error(b.unsupportedReason);
         b.setHooks(class GeneratorReturn {}, () => {});
         const h = b.create({}, (y, x) => b.suspend(x + 1) * 2, {}, undefined, b.defaultStackSize);
-        console.log(b.resume(h, 0, 1), b.resume(h, 0, 5));
+        console.log(h.resume(0, 1), h.resume(0, 5));
       `);
       assert.equal(result.status, 0, explain(result));
       assert.equal(result.stdout.trim(), '2 10');
