@@ -3,21 +3,6 @@
 
 import * as path from 'node:path';
 
-/** An opaque native object: a stack. */
-export type NativeHandle = object & { readonly __native: unique symbol };
-
-/** A native coroutine. Its methods check that they are called on one. */
-export interface NativeCoroutine {
-  /** The value the body suspended with or returned (see status[Outcome]). */
-  resume(mode: ResumeMode, value: unknown): unknown;
-  /** suspend() through this coroutine's Yielder. */
-  suspend(value: unknown): unknown;
-  /** Finishes a coroutine that never ran, releasing its body and stack. */
-  discard(): void;
-  /** [bytes touched from the stack's base, bytes of them below the JS limit] */
-  stackUsage(): [number, number];
-}
-
 /** Resume modes and outcomes, as numbered in native/addon/runtime.h. */
 export const enum ResumeMode {
   Next = 0,
@@ -36,6 +21,21 @@ export const enum StatusSlot {
   CollectedPending = 1,
 }
 
+/** An opaque native object: a stack. */
+export type NativeHandle = object & { readonly __native: unique symbol };
+
+/**
+ * The native side of a Generator: lib's Generator class extends it, so each
+ * Generator object is its own native handle. Its methods are keyed by the
+ * symbols kResume, kDiscard and kStackUsage.
+ */
+export interface NativeCoroutine {
+  [key: symbol]: unknown;
+}
+export interface NativeCoroutineClass {
+  new (body: Function, yielder: object, stack: NativeHandle | undefined, size: number, id: number): NativeCoroutine;
+}
+
 export interface Binding {
   readonly supported: boolean;
   readonly unsupportedReason?: string;
@@ -44,21 +44,29 @@ export interface Binding {
   readonly pageSize: number;
   /** Shared with native code: see StatusSlot. */
   readonly status: Int32Array;
+  readonly Coroutine: NativeCoroutineClass;
+  /** generator[kResume](mode, value): the value the body suspended with or returned (see status[Outcome]). */
+  readonly kResume: symbol;
+  /** generator[kDiscard](): finishes a generator that never ran, releasing its stack. */
+  readonly kDiscard: symbol;
+  /** generator[kStackUsage](): [bytes touched from the stack's base, bytes of them below the JS limit]. */
+  readonly kStackUsage: symbol;
   createStack(size: number): NativeHandle;
   /** [size, base, limit, inUse, released] */
   stackInfo(stack: NativeHandle): [number, bigint, bigint, boolean, boolean];
   releaseStack(stack: NativeHandle): boolean;
-  /** A coroutine, or why no stack could be mapped. */
-  create(owner: object, body: Function, yielder: object, stack: NativeHandle | undefined, size: number): NativeCoroutine | string;
-  /** Suspends the innermost running coroutine. */
-  suspend(value: unknown): unknown;
-  /** The owner (Generator) of the innermost running coroutine. */
-  current(): object | undefined;
   takeStack(size: number): NativeHandle;
-  reapOne(): 0 | 1 | unknown;
-  setHooks(generatorReturn: Function, reaper: () => void): void;
+  /** Suspends the innermost running generator. */
+  suspend(value: unknown): unknown;
+  /** Suspends the innermost running generator, which must have this yielder id. */
+  suspendFrom(id: number, value: unknown): unknown;
+  /** The innermost running Generator. */
+  current(): object | undefined;
+  /** Unwinds or frees collected generators. */
+  reap(): void;
+  setHooks(generatorReturn: Function, warn: (error: unknown) => void, reaper: () => void): void;
   setPoolSize(size: number): void;
-  /** [live coroutines, pooled stacks, pool limit] */
+  /** [live generators, pooled stacks, pool limit] */
   stats(): [number, number, number];
   benchNative(kind: 'swap' | 'generator' | 'swapcontext' | 'call', iterations: number): number;
 }

@@ -1,7 +1,13 @@
 // Generator: a JavaScript function running on its own stack that can
 // suspend() from any call depth. See docs/API.md for the full semantics.
+//
+// A Generator object is also the handle of its native coroutine: the class
+// extends the addon's Coroutine class, whose symbol-keyed methods do the
+// switching. What the body holds on its stack (its Yielder, its arguments)
+// never points back to the Generator, so a suspended generator nobody can
+// reach any more is collected, and then unwound.
 
-import { binding, type NativeCoroutine, type NativeHandle, Outcome, ResumeMode, StatusSlot } from './binding';
+import { binding, type NativeCoroutineClass, type NativeHandle, Outcome, ResumeMode, StatusSlot } from './binding';
 import { error, typeError } from './errors';
 import { DEFAULT_STACK_SIZE, OsStack, stackHandle, validateStackSize, wrapStack } from './stack';
 
@@ -13,6 +19,10 @@ export const supported: boolean = binding.supported;
 export const unsupportedReason: string | undefined = binding.unsupportedReason;
 
 const status = binding.status;
+const kResume = binding.kResume;
+const kDiscard = binding.kDiscard;
+const nativeSuspend = binding.suspend;
+const nativeSuspendFrom = binding.suspendFrom;
 
 /**
  * What a pending suspend() throws when return() (or the collection of an
@@ -28,11 +38,16 @@ export class GeneratorReturn {
   }
 }
 
-let attach: (yielder: Yielder<any, any>, coroutine: NativeCoroutine) => void;
-
 /** The generator's side: hands values out and receives the next input. */
 export class Yielder<TYield = unknown, TNext = unknown> {
-  #coroutine: NativeCoroutine | undefined;
+  // The generator's id, not the generator: the yielder lives on the
+  // generator's own stack and must not keep it alive.
+  readonly #id: number;
+
+  /** @internal Made by Generator only. */
+  constructor(id: number) {
+    this.#id = id;
+  }
 
   /**
    * Suspends this yielder's generator, which must be the innermost running
@@ -40,19 +55,11 @@ export class Yielder<TYield = unknown, TNext = unknown> {
    * or next() that runs it; returns the next resume's input.
    */
   suspend(value: TYield): TNext {
-    return this.#coroutine!.suspend(value) as TNext;
-  }
-
-  static {
-    attach = (yielder, coroutine) => {
-      yielder.#coroutine = coroutine;
-    };
+    return nativeSuspendFrom(this.#id, value) as TNext;
   }
 }
 
-const nativeSuspend = binding.suspend;
-
-/** Suspends the innermost running generator; see Yielder.suspend(). */
+/** Suspends the innermost running generator; see Yielder#suspend(). */
 export function suspend<TNext = unknown>(value?: unknown): TNext {
   return nativeSuspend(value) as TNext;
 }
@@ -72,35 +79,33 @@ const enum State {
 }
 const stateNames: readonly GeneratorState[] = ['suspended', 'running', 'done'];
 
-/**
- * Unwinds or frees generators whose Generator objects were collected while
- * they were suspended. Runs at safe points only: when a generator is
- * created or resumed, and from the event loop.
- */
-function reapCollected(): void {
-  for (;;) {
-    const result = binding.reapOne();
-    if (result === 0) break;
-    if (result !== 1) {
-      process.emitWarning(
-        `A generator collected while suspended threw while being unwound: ${
-          result instanceof Error ? result.stack : String(result)
-        }`,
-        { type: 'FringeWarning', code: 'FRINGE_UNWIND_ERROR' },
-      );
-    }
-  }
+function warnUnwindError(e: unknown): void {
+  process.emitWarning(
+    `A generator collected while suspended threw while being unwound: ${e instanceof Error ? e.stack : String(e)}`,
+    { type: 'FringeWarning', code: 'FRINGE_UNWIND_ERROR' },
+  );
 }
 
-binding.setHooks(GeneratorReturn, reapCollected);
+/**
+ * Unwinds or frees generators whose Generator objects were collected. Runs
+ * at safe points only: when a generator is created or resumed, and from the
+ * event loop.
+ */
+function reapCollected(): void {
+  binding.reap();
+}
+
+binding.setHooks(GeneratorReturn, warnUnwindError, reapCollected);
+
+let nextId = 1;
 
 export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
+  extends (binding.Coroutine as NativeCoroutineClass)
   implements globalThis.Generator<TYield, TReturn, TNext>
 {
-  #coroutine: NativeCoroutine;
-  #state: State = State.Suspended;
-  #started = false;
-  #stack: OsStack | undefined;  // the caller's, or the one unwrap() handed out
+  #state: State;
+  #started: boolean;
+  #stack: OsStack | undefined; // the caller's, or the one unwrap() handed out
   #stackSize: number;
 
   /**
@@ -114,29 +119,22 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     let size = DEFAULT_STACK_SIZE;
     if (stack instanceof OsStack) {
       native = stackHandle(stack);
-      this.#stack = stack;
       size = stack.size;
     } else if (stack !== undefined) {
       if (typeof stack !== 'number') throw typeError('stack', 'an OsStack or a number of bytes', stack);
       validateStackSize(stack, 'stack');
       size = stack;
     }
-    this.#stackSize = size;
     if (!supported) {
       throw error('ERR_UNSUPPORTED_RUNTIME', `JavaScript generators are not supported here: ${unsupportedReason}`);
     }
     if (status[StatusSlot.CollectedPending] !== 0) reapCollected();
-    const yielder = new Yielder<TYield, TNext>();
-    let coroutine = binding.create(this, body, yielder, native, size);
-    if (typeof coroutine === 'string') {
-      // No stack could be mapped; the native side has just collected
-      // garbage. Unwind what it found and try once more.
-      reapCollected();
-      coroutine = binding.create(this, body, yielder, native, size);
-      if (typeof coroutine === 'string') throw error('ERR_STACK_ALLOCATION', coroutine);
-    }
-    this.#coroutine = coroutine;
-    attach(yielder, coroutine);
+    const id = nextId++;
+    super(body, new Yielder<TYield, TNext>(id), native, size, id);
+    this.#state = State.Suspended;
+    this.#started = false;
+    this.#stack = stack instanceof OsStack ? stack : undefined;
+    this.#stackSize = size;
   }
 
   get state(): GeneratorState {
@@ -232,19 +230,15 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     this.#started = true;
     let value: unknown;
     try {
-      value = this.#coroutine.resume(mode, input);
+      value = (this[kResume] as (mode: ResumeMode, input: unknown) => unknown)(mode, input);
     } catch (e) {
-      this.#finish();
+      this.#state = State.Done;
       // A GeneratorReturn that escapes the body is the end of a return():
       // the generator has returned the value given to return().
       if (e instanceof GeneratorReturn) return e.value;
       throw e;
     }
-    if (status[StatusSlot.Outcome] === Outcome.Yielded) {
-      this.#state = State.Suspended;
-    } else {
-      this.#finish();
-    }
+    this.#state = status[StatusSlot.Outcome] === Outcome.Yielded ? State.Suspended : State.Done;
     return value;
   }
 
@@ -254,7 +248,7 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
 
   #finish(): void {
     // A generator finished before it started still holds its body and stack.
-    if (!this.#started) this.#coroutine.discard();
+    if (!this.#started) (this[kDiscard] as () => void)();
     this.#state = State.Done;
   }
 }

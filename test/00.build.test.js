@@ -55,9 +55,9 @@ describe('build', function () {
       const result = runScript(`
         const b = require(${JSON.stringify(addon)});
         if (!b.supported) throw new Error(b.unsupportedReason);
-        b.setHooks(class GeneratorReturn {}, () => {});
-        const h = b.create({}, (y, x) => b.suspend(x + 1) * 2, {}, undefined, b.defaultStackSize);
-        console.log(h.resume(0, 1), h.resume(0, 5));
+        b.setHooks(class GeneratorReturn {}, () => {}, () => {});
+        const g = new b.Coroutine((y, x) => b.suspend(x + 1) * 2, {}, undefined, b.defaultStackSize, 1);
+        console.log(g[b.kResume](0, 1), g[b.kResume](0, 5));
       `);
       assert.equal(result.status, 0, explain(result));
       assert.equal(result.stdout.trim(), '2 10');

@@ -1,8 +1,14 @@
 // The addon's JavaScript interface (wrapped by lib/*.ts, typed in
-// lib/binding.d.ts). It is written against the V8 API rather than N-API:
-// the switch needs V8 handle scopes and TryCatch around JavaScript running
-// on another stack, and N-API's per-call handle-scope accounting must not
-// see a callback that returns on a different stack than it was called on.
+// lib/binding.ts). It is written against the V8 API rather than N-API: the
+// switch needs V8 handle scopes and TryCatch around JavaScript running on
+// another stack, and N-API's per-call handle-scope accounting must not see a
+// callback that returns on a different stack than it was called on.
+//
+// lib's Generator class extends the Coroutine class made here, so each
+// Generator object is itself the native handle: its internal fields hold the
+// Coroutine and, until the body starts, the body and its Yielder. Methods
+// are symbol-keyed and signature-checked: V8 verifies the receiver before
+// the callback runs.
 //
 // Argument checks with user-facing messages live in lib/; the checks here
 // only keep a misuse of the private binding from crashing the process.
@@ -29,11 +35,12 @@ struct AddonState {
   std::unique_ptr<Runtime> runtime;
   std::string unsupported_reason;
   std::int32_t* status = nullptr;
-  v8::Global<v8::FunctionTemplate> coroutine_class;  // handles with resume()/suspend() methods
-  v8::Global<v8::Function> coroutine_constructor;
+  v8::Global<v8::FunctionTemplate> coroutine_class;
   v8::Global<v8::ObjectTemplate> stack_template;
   v8::Global<v8::Function> generator_return;  // lib's GeneratorReturn class
-  v8::Global<v8::Function> reaper;             // called from the event loop
+  v8::Global<v8::Function> warn;              // lib's report of an error while unwinding
+  v8::Global<v8::Function> reap;              // our own reap(), for the constructor's retry
+  v8::Global<v8::Function> reaper;            // lib's, called from the event loop
   uv_async_t reap_signal;
   bool reap_signal_open = false;
   int loads = 0;  // the module may be loaded more than once per isolate
@@ -55,9 +62,7 @@ void Throw(v8::Isolate* isolate, ErrorKind kind, const char* code, const std::st
                                : kind == ErrorKind::kRangeError ? v8::Exception::RangeError(text)
                                                                 : v8::Exception::Error(text);
   if (code != nullptr) {
-    error.As<v8::Object>()
-        ->Set(isolate->GetCurrentContext(), String(isolate, "code"), String(isolate, code))
-        .Check();
+    error.As<v8::Object>()->Set(isolate->GetCurrentContext(), String(isolate, "code"), String(isolate, code)).Check();
   }
   isolate->ThrowException(error);
 }
@@ -75,27 +80,6 @@ AddonState* StateOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
   return static_cast<AddonState*>(info.Data().As<v8::External>()->Value());
 }
 
-// Methods of coroutine handles are created with a v8::Signature, so V8 has
-// checked that the receiver is one of our handles before the callback runs.
-struct Receiver {
-  Coroutine* co;
-  AddonState* state;
-};
-__attribute__((always_inline)) inline Receiver ReceiverOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Local<v8::Object> self = info.This();
-  return Receiver{static_cast<Coroutine*>(self->GetAlignedPointerFromInternalField(0)),
-                  static_cast<AddonState*>(self->GetAlignedPointerFromInternalField(1))};
-}
-
-StackBox* UnwrapStack(AddonState* state, v8::Local<v8::Value> value) {
-  if (!value->IsObject()) return nullptr;
-  v8::Local<v8::Object> object = value.As<v8::Object>();
-  if (object->InternalFieldCount() != 3 || object->GetAlignedPointerFromInternalField(1) != state) {
-    return nullptr;
-  }
-  return static_cast<StackBox*>(object->GetAlignedPointerFromInternalField(0));
-}
-
 bool RequireRuntime(AddonState* state, v8::Isolate* isolate) {
   if (state->runtime) return true;
   ThrowError(isolate, "ERR_UNSUPPORTED_RUNTIME",
@@ -103,12 +87,35 @@ bool RequireRuntime(AddonState* state, v8::Isolate* isolate) {
   return false;
 }
 
+// Methods of the Coroutine class carry a v8::Signature, so V8 has checked
+// that the receiver is a Generator before the callback runs.
+struct Receiver {
+  Coroutine* co;
+  AddonState* state;
+};
+__attribute__((always_inline)) inline Receiver ReceiverOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Local<v8::Object> self = info.This();
+  return Receiver{static_cast<Coroutine*>(self->GetAlignedPointerFromInternalField(kCoroutineField)),
+                  static_cast<AddonState*>(self->GetAlignedPointerFromInternalField(kStateField))};
+}
+
+StackBox* UnwrapStack(AddonState* state, v8::Local<v8::Value> value) {
+  if (!value->IsObject()) return nullptr;
+  v8::Local<v8::Object> object = value.As<v8::Object>();
+  if (object->InternalFieldCount() != 3 || object->GetAlignedPointerFromInternalField(1) != state) return nullptr;
+  return static_cast<StackBox*>(object->GetAlignedPointerFromInternalField(0));
+}
+
 // --- Stacks -----------------------------------------------------------------
 
 void OnStackCollected(const v8::WeakCallbackInfo<StackBox>& data) {
   StackBox* box = data.GetParameter();
   box->handle.Reset();
-  if (box->user != nullptr) box->user->box = nullptr;  // the coroutine keeps the memory
+  if (Coroutine* user = box->user) {
+    // The generator keeps the memory; it is unmapped when the generator ends.
+    user->box = nullptr;
+    if (user->fiber != nullptr) user->fiber->box = nullptr;
+  }
   delete box;
 }
 
@@ -170,13 +177,26 @@ void ReleaseStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(true);
 }
 
-// --- Coroutines -------------------------------------------------------------
+// takeStack(size): an OsStack for unwrap() of a finished generator that ran
+// on a pooled stack: one of the pool's, or a new one.
+void TakeStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!info[0]->IsNumber()) return ThrowTypeError(isolate, "Expected size to be a number");
+  std::error_code error;
+  std::string reason;
+  BudgetedStack stack = BudgetedStack::Allocate(static_cast<std::size_t>(info[0].As<v8::Number>()->Value()), error, &reason);
+  if (error) return ThrowError(isolate, "ERR_STACK_ALLOCATION", "Cannot map a stack: " + reason);
+  info.GetReturnValue().Set(WrapStack(state, isolate, std::move(stack)));
+}
 
-// First-pass weak callback on the JS Generator: only bookkeeping. The
-// coroutine is unwound (or freed) later at a safe point, from JavaScript
-// (lib/generator.ts checks status[kCollectedPending] when it creates or
-// resumes a generator) or from the event loop (reap_signal).
-void OnOwnerCollected(const v8::WeakCallbackInfo<Coroutine>& data) {
+// --- Generators -----------------------------------------------------------
+
+// First-pass weak callback on a Generator: only bookkeeping. The generator is
+// unwound (or freed) later at a safe point, from JavaScript (lib checks
+// status[kCollectedPending] when it creates or resumes a generator) or from
+// the event loop (reap_signal).
+void OnGeneratorCollected(const v8::WeakCallbackInfo<Coroutine>& data) {
   Coroutine* co = data.GetParameter();
   co->owner.Reset();
   co->runtime->NoteCollected(co);
@@ -185,86 +205,81 @@ void OnOwnerCollected(const v8::WeakCallbackInfo<Coroutine>& data) {
   if (state->reap_signal_open) uv_async_send(&state->reap_signal);
 }
 
-void OnHandleCollected(const v8::WeakCallbackInfo<Coroutine>& data) { data.GetParameter()->handle.Reset(); }
-
-// create(owner, body, yielder, stack handle | undefined, size): a handle, or
-// a string saying why no stack could be mapped
-void Create(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  AddonState* state = StateOf(info);
+// new Coroutine(body, yielder, stack handle | undefined, size, id): called
+// by `super()` in lib's Generator constructor.
+void CoroutineNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
+  AddonState* state = StateOf(info);
+  if (!info.IsConstructCall()) return ThrowTypeError(isolate, "Class constructor Coroutine cannot be invoked without 'new'");
   if (!RequireRuntime(state, isolate)) return;
-  Runtime* runtime = state->runtime.get();
-  if (!info[0]->IsObject()) return ThrowTypeError(isolate, "Expected owner to be an object");
-  if (!info[1]->IsFunction()) return ThrowTypeError(isolate, "Expected body to be a function");
-  BudgetedStack stack;
+  if (!info[0]->IsFunction()) return ThrowTypeError(isolate, "Expected body to be a function");
+  if (!info[4]->IsNumber()) return ThrowTypeError(isolate, "Expected id to be a number");
   StackBox* box = nullptr;
-  if (!info[3]->IsUndefined()) {
-    box = UnwrapStack(state, info[3]);
+  double size = 0;
+  if (!info[2]->IsUndefined()) {
+    box = UnwrapStack(state, info[2]);
     if (box == nullptr) return ThrowTypeError(isolate, "Expected stack to be an OsStack or a number");
     if (box->user != nullptr) return ThrowError(isolate, "ERR_STACK_IN_USE", "The stack is in use by another generator");
     if (!box->stack) return ThrowError(isolate, "ERR_STACK_RELEASED", "The stack has been released");
-    if (box->size < Runtime::kMinimumStackSize) {
-      return ThrowRangeError(isolate, "The stack is too small to run JavaScript");
-    }
-    stack = std::move(box->stack);
+    if (box->size < Runtime::kMinimumStackSize) return ThrowRangeError(isolate, "The stack is too small to run JavaScript");
   } else {
-    if (!info[4]->IsNumber()) return ThrowTypeError(isolate, "Expected size to be a number");
-    double size = info[4].As<v8::Number>()->Value();
+    if (!info[3]->IsNumber()) return ThrowTypeError(isolate, "Expected size to be a number");
+    size = info[3].As<v8::Number>()->Value();
     if (!(size >= Runtime::kMinimumStackSize && size <= 9007199254740991.0)) {
       return ThrowRangeError(isolate, "Invalid stack size");
     }
-    std::error_code error;
-    std::string reason;
-    stack = runtime->TakeStack(static_cast<std::size_t>(size), error, &reason);
-    if (error) {
-      // Out of mappings or address space, often because unreachable
-      // suspended generators still hold their stacks: collect garbage now and
-      // return the reason; lib/generator.ts unwinds what was collected and
-      // tries once more before throwing ERR_STACK_ALLOCATION.
-      if (error.value() == ENOMEM) isolate->LowMemoryNotification();
-      std::string text = "Cannot map a stack of " + std::to_string(static_cast<std::size_t>(size)) + " bytes: " + reason;
-      return info.GetReturnValue().Set(String(isolate, text.c_str()));
-    }
   }
-  Coroutine* co = runtime->NewCoroutine(std::move(stack), box, info[1].As<v8::Function>(), info[2],
-                                        isolate->GetCurrentContext());
-  if (box != nullptr) box->user = co;
-  v8::Local<v8::Object> handle =
-      state->coroutine_constructor.Get(isolate)->NewInstance(isolate->GetCurrentContext()).ToLocalChecked();
-  handle->SetAlignedPointerInInternalField(0, co);
-  handle->SetAlignedPointerInInternalField(1, state);
-  co->handle.Reset(isolate, handle);
-  co->handle.SetWeak(co, &OnHandleCollected, v8::WeakCallbackType::kParameter);
-  co->owner.Reset(isolate, info[0].As<v8::Object>());
-  co->owner.SetWeak(co, &OnOwnerCollected, v8::WeakCallbackType::kParameter);
-  info.GetReturnValue().Set(handle);
+  Runtime* runtime = state->runtime.get();
+  double id = info[4].As<v8::Number>()->Value();
+  std::error_code error;
+  std::string reason;
+  Coroutine* co = runtime->NewCoroutine(box, static_cast<std::size_t>(size), id, error, &reason);
+  if (co == nullptr && error.value() == ENOMEM) {
+    // Out of mappings or address space, often because unreachable suspended
+    // generators still hold their stacks: collect garbage, unwind what was
+    // collected, and try once more.
+    isolate->LowMemoryNotification();
+    v8::Local<v8::Value> ignored;
+    (void)state->reap.Get(isolate)->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 0, nullptr).ToLocal(&ignored);
+    co = runtime->NewCoroutine(box, static_cast<std::size_t>(size), id, error, &reason);
+  }
+  if (co == nullptr) {
+    return ThrowError(isolate, "ERR_STACK_ALLOCATION",
+                      "Cannot map a stack of " + std::to_string(static_cast<std::size_t>(size)) + " bytes: " + reason);
+  }
+  v8::Local<v8::Object> self = info.This();
+  self->SetAlignedPointerInInternalField(kCoroutineField, co);
+  self->SetAlignedPointerInInternalField(kStateField, state);
+  self->SetInternalField(kBodyField, info[0]);
+  self->SetInternalField(kYielderField, info[1]);
+  co->owner.Reset(isolate, self);
+  co->owner.SetWeak(co, &OnGeneratorCollected, v8::WeakCallbackType::kParameter);
 }
 
-// Reports a coroutine's outcome to JavaScript after a Resume.
-void Deliver(AddonState* state, Coroutine* co, const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* isolate = info.GetIsolate();
+// After Runtime::Resume: report the outcome to JavaScript. The body's return
+// value or exception is already in the call's return-value slot.
+__attribute__((always_inline)) inline void Deliver(AddonState* state, Coroutine* co,
+                                                  const v8::FunctionCallbackInfo<v8::Value>& info) {
   state->status[kOutcome] = static_cast<std::int32_t>(co->outcome);
   switch (co->outcome) {
     case Outcome::kYielded:
       info.GetReturnValue().Set(co->out);
       return;
     case Outcome::kReturned:
-      info.GetReturnValue().Set(co->result.Get(isolate));
-      break;
+      return;
     case Outcome::kThrew:
-      isolate->ThrowException(co->result.Get(isolate));
-      break;
+      info.GetIsolate()->ThrowException(info.GetReturnValue().Get());
+      return;
     case Outcome::kTerminated:
       // The body was terminated (worker.terminate(), process exit): the
-      // termination was consumed by the coroutine's outermost call, so
-      // request it again for the resumer.
-      isolate->TerminateExecution();
-      break;
+      // termination was consumed by the body's outermost call, so request
+      // it again for the resumer.
+      info.GetIsolate()->TerminateExecution();
+      return;
   }
-  state->runtime->ReleaseResources(co);
 }
 
-// handle.resume(mode, value): the value the body suspended with or
+// generator[kResume](mode, value): the value the body suspended with or
 // returned; status[kOutcome] tells which.
 void Resume(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto [co, state] = ReceiverOf(info);
@@ -279,11 +294,11 @@ void Resume(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!mode->IsInt32()) return ThrowTypeError(isolate, "Expected mode to be an integer");
   int m = mode.As<v8::Int32>()->Value();
   if (m < 0 || m > 2) return ThrowRangeError(isolate, "Invalid resume mode");
-  state->runtime->Resume(co, static_cast<ResumeMode>(m), info[1]);
+  state->runtime->Resume(co, static_cast<ResumeMode>(m), info[1], info);
   Deliver(state, co, info);
 }
 
-// Suspends the running coroutine with `value` and returns to JavaScript what
+// Suspends the running generator with `value` and returns to JavaScript what
 // the next resume asked for: its input, or an exception (throw()/return()).
 __attribute__((always_inline)) inline void SuspendRunning(AddonState* state, Coroutine* co,
                                                          const v8::FunctionCallbackInfo<v8::Value>& info,
@@ -300,9 +315,7 @@ __attribute__((always_inline)) inline void SuspendRunning(AddonState* state, Cor
       v8::Isolate* isolate = info.GetIsolate();
       v8::Local<v8::Value> argv[] = {co->in};
       v8::Local<v8::Object> marker;
-      if (state->generator_return.Get(isolate)
-              ->NewInstance(isolate->GetCurrentContext(), 1, argv)
-              .ToLocal(&marker)) {
+      if (state->generator_return.Get(isolate)->NewInstance(isolate->GetCurrentContext(), 1, argv).ToLocal(&marker)) {
         isolate->ThrowException(marker);
       }
       return;
@@ -320,51 +333,55 @@ void Suspend(const v8::FunctionCallbackInfo<v8::Value>& info) {
   SuspendRunning(state, co, info, info[0]);
 }
 
-// handle.suspend(value): suspend() through a Yielder, which must belong to
-// the innermost running generator.
-void SuspendThis(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto [target, state] = ReceiverOf(info);
+// suspendFrom(id, value): Yielder#suspend, which must belong to the innermost
+// running generator.
+void SuspendFrom(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!RequireRuntime(state, isolate)) return;
   Coroutine* co = state->runtime->current_coroutine();
-  if (co == nullptr || target == nullptr) {
-    return ThrowError(info.GetIsolate(), "ERR_NOT_IN_GENERATOR", "suspend() called outside of a generator");
-  }
-  if (target != co) {
-    return ThrowError(info.GetIsolate(), "ERR_WRONG_GENERATOR",
+  if (co == nullptr) return ThrowError(isolate, "ERR_NOT_IN_GENERATOR", "suspend() called outside of a generator");
+  // A generator being unwound after its collection accepts its yielder too:
+  // it has no Generator left to compare with, and only its own code runs.
+  if (!info[0]->IsNumber() || (info[0].As<v8::Number>()->Value() != co->id && !co->collected)) {
+    return ThrowError(isolate, "ERR_WRONG_GENERATOR",
                       "This yielder belongs to a generator that is not the innermost running one");
   }
-  SuspendRunning(state, co, info, info[0]);
+  SuspendRunning(state, co, info, info[1]);
 }
 
-// handle.discard(): finishes a coroutine that never ran (return() or throw()
-// before the first resume), releasing its body and stack.
+// generator[kDiscard](): finishes a generator that never ran (return() or
+// throw() before the first resume), releasing its body and stack.
 void Discard(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto [co, state] = ReceiverOf(info);
   if (co == nullptr || co->state != CoroutineState::kFresh) return;
-  co->state = CoroutineState::kDone;
-  state->runtime->ReleaseResources(co);
+  state->runtime->Discard(co);
+  info.This()->SetInternalField(kBodyField, v8::Undefined(info.GetIsolate()));
+  info.This()->SetInternalField(kYielderField, v8::Undefined(info.GetIsolate()));
 }
 
-// handle.stackUsage(): [bytes of the coroutine's stack ever touched, counted
-// from its base, and the bytes below V8's JS limit among them]. Untouched
-// pages of a fresh mapping read as zeros, so the deepest non-zero word marks
-// the high-water mark. For tests and diagnostics.
+// generator[kStackUsage](): [bytes of the generator's stack ever touched,
+// counted from its base, and the bytes below V8's JS limit among them].
+// Untouched pages of a fresh mapping read as zeros, so the deepest non-zero
+// word marks the high-water mark. For tests and diagnostics.
 void StackUsage(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto [co, state] = ReceiverOf(info);
   v8::Isolate* isolate = info.GetIsolate();
-  if (co == nullptr || !co->stack) return ThrowTypeError(isolate, "Expected a generator that has not finished");
-  auto* limit = static_cast<const std::uintptr_t*>(co->stack.limit());
-  auto* base = static_cast<const std::uintptr_t*>(co->stack.base());
+  if (co == nullptr || co->fiber == nullptr) return ThrowTypeError(isolate, "Expected a generator that has not finished");
+  Fiber* fiber = co->fiber;
+  auto* limit = static_cast<const std::uintptr_t*>(fiber->stack.limit());
+  auto* base = static_cast<const std::uintptr_t*>(fiber->stack.base());
   const std::uintptr_t* p = limit;
   while (p < base && *p == 0) p++;
   auto deepest = reinterpret_cast<std::uintptr_t>(p);
   double used = static_cast<double>(reinterpret_cast<std::uintptr_t>(base) - deepest);
-  double below = deepest < co->js_limit ? static_cast<double>(co->js_limit - deepest) : 0;
+  double below = deepest < fiber->js_limit ? static_cast<double>(fiber->js_limit - deepest) : 0;
   v8::Local<v8::Value> values[] = {v8::Number::New(isolate, used), v8::Number::New(isolate, below)};
   info.GetReturnValue().Set(v8::Array::New(isolate, values, 2));
 }
 
-// current(): the JS Generator of the innermost running coroutine, if any
-// (undefined inside a collected generator that is being unwound).
+// current(): the innermost running Generator, if any (undefined inside a
+// collected generator that is being unwound).
 void Current(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   if (!state->runtime) return;
@@ -372,63 +389,51 @@ void Current(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (co != nullptr && !co->owner.IsEmpty()) info.GetReturnValue().Set(co->owner.Get(info.GetIsolate()));
 }
 
-// takeStack(handle): an OsStack for unwrap() of a finished generator.
-void TakeFinishedStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
+// reap(): unwinds or frees every collected generator. An error a collected
+// generator throws while being unwound goes to lib's warn().
+void Reap(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
-  if (!RequireRuntime(state, isolate)) return;
-  if (!info[0]->IsNumber()) return ThrowTypeError(isolate, "Expected size to be a number");
-  std::error_code error;
-  std::string reason;
-  BudgetedStack stack =
-      state->runtime->TakeStack(static_cast<std::size_t>(info[0].As<v8::Number>()->Value()), error, &reason);
-  if (error) return ThrowError(isolate, "ERR_STACK_ALLOCATION", "Cannot map a stack: " + reason);
-  info.GetReturnValue().Set(WrapStack(state, isolate, std::move(stack)));
-}
-
-// reapOne(): unwinds or frees one collected generator. Returns 0 when there
-// was none, 1 when one was handled, or the error a collected generator threw
-// while being unwound.
-void ReapOne(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  AddonState* state = StateOf(info);
-  v8::Isolate* isolate = info.GetIsolate();
-  if (!state->runtime) return info.GetReturnValue().Set(0);
+  state->status[kCollectedPending] = 0;
+  if (!state->runtime) return;
   Runtime* runtime = state->runtime.get();
-  Coroutine* co = runtime->TakeCollected();
-  if (co == nullptr) {
-    state->status[kCollectedPending] = 0;
-    return info.GetReturnValue().Set(0);
-  }
-  info.GetReturnValue().Set(1);
-  // A suspended generator is unwound like return(): its pending suspend()
-  // throws GeneratorReturn until the body finishes. A body that keeps
-  // suspending gets a bounded number of chances, then is abandoned.
-  constexpr int kUnwindAttempts = 1000;
-  for (int i = 0; i < kUnwindAttempts && co->state == CoroutineState::kSuspended; i++) {
-    v8::HandleScope scope(isolate);
-    runtime->Resume(co, ResumeMode::kReturn, v8::Undefined(isolate));
-    if (co->outcome == Outcome::kThrew) {
-      // The GeneratorReturn itself escaping is the normal end of unwinding.
-      v8::Local<v8::Value> error = co->result.Get(isolate);
-      bool is_return = error->InstanceOf(isolate->GetCurrentContext(), state->generator_return.Get(isolate))
-                           .FromMaybe(false);
-      if (!is_return) info.GetReturnValue().Set(error);
+  while (Coroutine* co = runtime->TakeCollected()) {
+    // A suspended generator is unwound like return(): its pending suspend()
+    // throws GeneratorReturn until the body finishes. A body that keeps
+    // suspending gets a bounded number of chances, then is abandoned.
+    constexpr int kUnwindAttempts = 1000;
+    for (int i = 0; i < kUnwindAttempts && co->state == CoroutineState::kSuspended; i++) {
+      v8::HandleScope scope(isolate);
+      runtime->Resume(co, ResumeMode::kReturn, v8::Undefined(isolate), info);
+      if (co->outcome == Outcome::kThrew) {
+        // The GeneratorReturn itself escaping is the normal end of unwinding.
+        v8::Local<v8::Value> error = info.GetReturnValue().Get();
+        bool is_return =
+            error->InstanceOf(isolate->GetCurrentContext(), state->generator_return.Get(isolate)).FromMaybe(false);
+        if (!is_return) {
+          v8::Local<v8::Value> ignored;
+          (void)state->warn.Get(isolate)->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 1, &error).ToLocal(&ignored);
+        }
+      }
+      if (co->outcome == Outcome::kTerminated) {
+        isolate->TerminateExecution();
+        return;
+      }
     }
-    if (co->outcome == Outcome::kTerminated) isolate->TerminateExecution();
+    if (co->state == CoroutineState::kDone || co->state == CoroutineState::kFresh) runtime->Delete(co);
+    // Otherwise it kept suspending: it stays allocated, never resumed again.
   }
-  if (co->state == CoroutineState::kDone || co->state == CoroutineState::kFresh) {
-    runtime->Delete(co);
-  }
-  // Otherwise it kept suspending: it stays allocated (and is never resumed).
+  info.GetReturnValue().SetUndefined();
 }
 
-void SetGeneratorReturn(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void SetHooks(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
-  if (!info[0]->IsFunction() || !info[1]->IsFunction()) {
+  if (!info[0]->IsFunction() || !info[1]->IsFunction() || !info[2]->IsFunction()) {
     return ThrowTypeError(info.GetIsolate(), "Expected functions");
   }
   state->generator_return.Reset(info.GetIsolate(), info[0].As<v8::Function>());
-  state->reaper.Reset(info.GetIsolate(), info[1].As<v8::Function>());
+  state->warn.Reset(info.GetIsolate(), info[1].As<v8::Function>());
+  state->reaper.Reset(info.GetIsolate(), info[2].As<v8::Function>());
 }
 
 void SetPoolSize(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -438,7 +443,7 @@ void SetPoolSize(const v8::FunctionCallbackInfo<v8::Value>& info) {
   state->runtime->set_pool_limit(info[0].As<v8::Uint32>()->Value());
 }
 
-// stats(): [live coroutines, pooled stacks, pool limit]
+// stats(): [live generators, pooled stacks, pool limit]
 void Stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
@@ -451,7 +456,7 @@ void Stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(v8::Array::New(isolate, values, 3));
 }
 
-// --- Module -------------------------------------------------------------------
+// --- Module -----------------------------------------------------------------
 
 void OnReapSignal(uv_async_t* handle) {
   auto* state = static_cast<AddonState*>(handle->data);
@@ -482,14 +487,14 @@ void Cleanup(void* data) {
   // V8 handles go now, while the isolate lives; the uv handle closes later.
   state->runtime.reset();
   state->coroutine_class.Reset();
-  state->coroutine_constructor.Reset();
   state->stack_template.Reset();
   state->generator_return.Reset();
+  state->warn.Reset();
+  state->reap.Reset();
   state->reaper.Reset();
   if (state->reap_signal_open) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&state->reap_signal), [](uv_handle_t* handle) {
-      delete static_cast<AddonState*>(handle->data);
-    });
+    uv_close(reinterpret_cast<uv_handle_t*>(&state->reap_signal),
+             [](uv_handle_t* handle) { delete static_cast<AddonState*>(handle->data); });
   } else {
     delete state;
   }
@@ -527,15 +532,16 @@ AddonState* StateFor(v8::Isolate* isolate) {
   return state;
 }
 
-void SetMethod(v8::Local<v8::Context> context, v8::Local<v8::Object> target, const char* name,
-               v8::FunctionCallback callback, v8::Local<v8::Value> data) {
+v8::Local<v8::Function> SetMethod(v8::Local<v8::Context> context, v8::Local<v8::Object> target, const char* name,
+                                  v8::FunctionCallback callback, v8::Local<v8::Value> data) {
   v8::Isolate* isolate = context->GetIsolate();
-  v8::Local<v8::FunctionTemplate> t = v8::FunctionTemplate::New(
-      isolate, callback, data, v8::Local<v8::Signature>(), 0, v8::ConstructorBehavior::kThrow,
-      v8::SideEffectType::kHasSideEffect);
+  v8::Local<v8::FunctionTemplate> t =
+      v8::FunctionTemplate::New(isolate, callback, data, v8::Local<v8::Signature>(), 0, v8::ConstructorBehavior::kThrow,
+                                v8::SideEffectType::kHasSideEffect);
   v8::Local<v8::Function> fn = t->GetFunction(context).ToLocalChecked();
   fn->SetName(String(isolate, name));
   target->Set(context, String(isolate, name), fn).Check();
+  return fn;
 }
 
 }  // namespace
@@ -544,42 +550,48 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
   v8::Isolate* isolate = context->GetIsolate();
   AddonState* state = StateFor(isolate);
   node::AddEnvironmentCleanupHook(isolate, &Cleanup, state);
+  v8::Local<v8::External> data = v8::External::New(isolate, state);
 
-  if (state->coroutine_class.IsEmpty()) {
-    v8::Local<v8::FunctionTemplate> t = v8::FunctionTemplate::New(isolate);
+  // Symbols for the Coroutine methods: lib reaches them, user code sees no
+  // string-named methods on Generator.prototype's parent.
+  v8::Local<v8::Symbol> resume_key = v8::Symbol::New(isolate, String(isolate, "fringe.resume"));
+  v8::Local<v8::Symbol> discard_key = v8::Symbol::New(isolate, String(isolate, "fringe.discard"));
+  v8::Local<v8::Symbol> usage_key = v8::Symbol::New(isolate, String(isolate, "fringe.stackUsage"));
+  {
+    v8::Local<v8::FunctionTemplate> t = v8::FunctionTemplate::New(isolate, CoroutineNew, data);
     t->SetClassName(String(isolate, "Coroutine"));
-    t->InstanceTemplate()->SetInternalFieldCount(2);
+    t->InstanceTemplate()->SetInternalFieldCount(kGeneratorFields);
     v8::Local<v8::Signature> signature = v8::Signature::New(isolate, t);
-    auto method = [&](const char* name, v8::FunctionCallback callback) {
-      t->PrototypeTemplate()->Set(
-          isolate, name,
-          v8::FunctionTemplate::New(isolate, callback, v8::Local<v8::Value>(), signature, 0,
-                                    v8::ConstructorBehavior::kThrow, v8::SideEffectType::kHasSideEffect));
+    auto method = [&](v8::Local<v8::Symbol> key, v8::FunctionCallback callback) {
+      t->PrototypeTemplate()->Set(key, v8::FunctionTemplate::New(isolate, callback, v8::Local<v8::Value>(), signature, 0,
+                                                                 v8::ConstructorBehavior::kThrow,
+                                                                 v8::SideEffectType::kHasSideEffect));
     };
-    method("resume", Resume);
-    method("suspend", SuspendThis);
-    method("discard", Discard);
-    method("stackUsage", StackUsage);
+    method(resume_key, Resume);
+    method(discard_key, Discard);
+    method(usage_key, StackUsage);
     state->coroutine_class.Reset(isolate, t);
-    // Stacks have three fields, coroutines two: the count tells them apart.
+    exports->Set(context, String(isolate, "Coroutine"), t->GetFunction(context).ToLocalChecked()).Check();
+  }
+  exports->Set(context, String(isolate, "kResume"), resume_key).Check();
+  exports->Set(context, String(isolate, "kDiscard"), discard_key).Check();
+  exports->Set(context, String(isolate, "kStackUsage"), usage_key).Check();
+  if (state->stack_template.IsEmpty()) {
+    // Stacks have three fields, Generators four: the count tells them apart.
     v8::Local<v8::ObjectTemplate> s = v8::ObjectTemplate::New(isolate);
     s->SetInternalFieldCount(3);
     state->stack_template.Reset(isolate, s);
   }
 
-  if (state->coroutine_constructor.IsEmpty()) {
-    state->coroutine_constructor.Reset(isolate, state->coroutine_class.Get(isolate)->GetFunction(context).ToLocalChecked());
-  }
-  v8::Local<v8::External> data = v8::External::New(isolate, state);
   SetMethod(context, exports, "createStack", CreateStack, data);
   SetMethod(context, exports, "stackInfo", StackInfo, data);
   SetMethod(context, exports, "releaseStack", ReleaseStack, data);
-  SetMethod(context, exports, "create", Create, data);
+  SetMethod(context, exports, "takeStack", TakeStack, data);
   SetMethod(context, exports, "suspend", Suspend, data);
+  SetMethod(context, exports, "suspendFrom", SuspendFrom, data);
   SetMethod(context, exports, "current", Current, data);
-  SetMethod(context, exports, "takeStack", TakeFinishedStack, data);
-  SetMethod(context, exports, "reapOne", ReapOne, data);
-  SetMethod(context, exports, "setHooks", SetGeneratorReturn, data);
+  state->reap.Reset(isolate, SetMethod(context, exports, "reap", Reap, data));
+  SetMethod(context, exports, "setHooks", SetHooks, data);
   SetMethod(context, exports, "setPoolSize", SetPoolSize, data);
   SetMethod(context, exports, "stats", Stats, data);
   InitializeNativeBench(context, exports);
@@ -596,11 +608,9 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
   exports->Set(context, String(isolate, "minimumStackSize"),
                v8::Number::New(isolate, static_cast<double>(Runtime::kMinimumStackSize)))
       .Check();
-  exports->Set(context, String(isolate, "defaultStackSize"),
-               v8::Number::New(isolate, static_cast<double>(kDefaultStackSize)))
+  exports->Set(context, String(isolate, "defaultStackSize"), v8::Number::New(isolate, static_cast<double>(kDefaultStackSize)))
       .Check();
-  exports->Set(context, String(isolate, "pageSize"), v8::Number::New(isolate, static_cast<double>(page_size())))
-      .Check();
+  exports->Set(context, String(isolate, "pageSize"), v8::Number::New(isolate, static_cast<double>(page_size()))).Check();
 }
 
 }  // namespace fringe

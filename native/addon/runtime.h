@@ -1,18 +1,29 @@
 // Coroutines that run JavaScript, one Runtime per isolate.
 //
-// An ExecutionContext is something that can run: the OS thread's own stack
-// (Runtime::root_) or a Coroutine. Exactly one runs at a time; every other
-// context's V8 state is archived in its V8ThreadState, where the GC and the
-// deoptimizer see it. A switch is always made by the side that leaves: it
-// archives itself, restores (or freshly initialises) the target, points the
-// stack limit and cppgc's stack start at the target's stack, and swaps
-// machine stacks. The side that wakes up finds everything in place.
+// Three kinds of object:
+//   ExecutionContext  something that can run JavaScript: the OS thread's own
+//                     stack (Runtime::root_), or a Fiber. Exactly one runs at a
+//                     time; every other one's V8 state is archived in its
+//                     V8ThreadState, where the GC and the deoptimizer see it.
+//   Fiber             a stack and the V8 state that runs on it. When a
+//                     generator finishes, its fiber (with the stack's touched
+//                     pages and its handle-scope memory) goes back to a pool
+//                     for the next generator.
+//   Coroutine         one JS Generator's native side: its state, the fiber it
+//                     runs on, and a weak handle to the Generator object
+//                     itself (which is created from the Coroutine class).
+//
+// A switch is always made by the side that leaves: it archives itself,
+// restores (or starts fresh) the target, points the stack limit and cppgc's
+// stack start at the target's stack, and swaps machine stacks. The side that
+// wakes up finds everything in place.
 //
 // Values cross a switch as v8::Locals of the side that leaves: a Local is a
 // pointer to a slot in that side's handle blocks or stack frames, which stay
 // where they are (and are visited and updated by the GC) while that side is
-// archived. Only a coroutine's final result, whose handle scope is gone when
-// the resumer reads it, travels in a v8::Global.
+// archived. A body's final value or exception is written straight into the
+// return-value slot of the resume() call that is waiting for it, on the
+// (archived) resumer's stack: no v8::Global on the way.
 
 #ifndef FRINGE_ADDON_RUNTIME_H
 #define FRINGE_ADDON_RUNTIME_H
@@ -33,16 +44,26 @@
 namespace fringe {
 
 class Runtime;
+struct Coroutine;
 struct StackBox;
 
 struct ExecutionContext {
-  ExecutionContext(Runtime* runtime, const V8Layout& layout, const IsolateHooks& hooks, bool is_coroutine)
-      : runtime(runtime), v8_state(layout, hooks, is_coroutine) {}
+  ExecutionContext(Runtime* runtime, const V8Layout& layout, const IsolateHooks& hooks, bool is_fiber)
+      : runtime(runtime), v8_state(layout, hooks, is_fiber) {}
   Runtime* runtime;
-  V8ThreadState v8_state;           // holds this context's V8 state while it is not running
-  void* sp = nullptr;               // machine stack pointer while not running
-  std::uintptr_t js_limit = 0;      // V8's stack limit while it runs
+  V8ThreadState v8_state;             // this context's V8 state while it is not running
+  void* sp = nullptr;                 // machine stack pointer while not running
+  std::uintptr_t js_limit = 0;        // V8's stack limit while it runs
   const void* stack_start = nullptr;  // cppgc's conservative scan start while it runs
+};
+
+struct Fiber : ExecutionContext {
+  Fiber(Runtime* runtime, const V8Layout& layout, const IsolateHooks& hooks) : ExecutionContext(runtime, layout, hooks, true) {}
+  BudgetedStack stack;
+  StackBox* box = nullptr;      // the JS OsStack the stack belongs to, if any
+  void** link = nullptr;        // the stack's call-stack splicing slot
+  Coroutine* coroutine = nullptr;  // the generator running on it
+  bool accounted = false;       // counted in V8's external memory
 };
 
 enum class CoroutineState : int { kFresh = 0, kSuspended = 1, kRunning = 2, kDone = 3 };
@@ -50,13 +71,12 @@ enum class CoroutineState : int { kFresh = 0, kSuspended = 1, kRunning = 2, kDon
 enum class ResumeMode : int { kNext = 0, kThrow = 1, kReturn = 2 };
 enum class Outcome : int { kYielded = 0, kReturned = 1, kThrew = 2, kTerminated = 3 };
 
-struct Coroutine : ExecutionContext {
-  Coroutine(Runtime* runtime, const V8Layout& layout, const IsolateHooks& hooks)
-      : ExecutionContext(runtime, layout, hooks, true) {}
-
-  BudgetedStack stack;
-  StackBox* box = nullptr;  // the JS OsStack this stack came from, if any
-  void** link = nullptr;
+struct Coroutine {
+  Runtime* runtime = nullptr;
+  double id = 0;                    // what its Yielder names it by
+  Fiber* fiber = nullptr;           // until it is done
+  StackBox* box = nullptr;          // a JS OsStack it will run on (set before it starts)
+  std::size_t stack_size = 0;       // for a pooled stack
   CoroutineState state = CoroutineState::kFresh;
   ExecutionContext* resumer = nullptr;  // while running
 
@@ -65,17 +85,14 @@ struct Coroutine : ExecutionContext {
   v8::Local<v8::Value> in;   // resumer -> coroutine
   v8::Local<v8::Value> out;  // coroutine -> resumer, at suspend()
   Outcome outcome = Outcome::kYielded;
-  v8::Global<v8::Value> result;  // the return value or exception
+  // The resume() call waiting for this coroutine: its receiver carries the
+  // body to start, its return-value slot receives the result.
+  const v8::FunctionCallbackInfo<v8::Value>* resume_call = nullptr;
 
-  v8::Global<v8::Function> body;     // until started
-  v8::Global<v8::Value> yielder;     // until started
-  v8::Global<v8::Context> context;   // the context the body is called in
-  v8::Global<v8::Object> owner;      // weak: the JS Generator; when it dies, so does this
-  v8::Global<v8::Object> handle;     // weak: the native handle object (lib's Yielder keeps it)
-  bool collected = false;            // the owner is gone
+  v8::Global<v8::Object> owner;  // weak: the Generator object
+  bool collected = false;        // the Generator is gone
   Coroutine* next_collected = nullptr;
-  std::size_t index = 0;             // in Runtime::all_
-  bool accounted = false;            // counted in V8's external memory
+  std::size_t index = 0;         // in Runtime::all_
 };
 
 /// A guarded stack owned by a JS OsStack object while no generator uses it.
@@ -84,14 +101,18 @@ struct StackBox {
   std::size_t size = 0;
   void* base = nullptr;
   void* limit = nullptr;
-  Coroutine* user = nullptr;  // the coroutine running on it
+  Coroutine* user = nullptr;  // the generator that owns it until it finishes
   v8::Global<v8::Object> handle;  // weak
 };
+
+/// Internal fields of a Generator object (created from the Coroutine class).
+enum GeneratorField : int { kCoroutineField = 0, kStateField = 1, kBodyField = 2, kYielderField = 3, kGeneratorFields = 4 };
 
 class Runtime {
  public:
   /// Bytes below V8's JS stack limit kept for native code: the GC, runtime
-  /// functions and API callbacks run on whatever stack is current.
+  /// functions and API callbacks run on whatever stack is current. (Measured
+  /// need: under 5 KiB; see docs/DESIGN.md.)
   static constexpr std::size_t kNativeReserve = 64 * 1024;
   /// The smallest stack a JS generator accepts: the native reserve plus room
   /// for a few hundred ordinary JS frames.
@@ -99,48 +120,42 @@ class Runtime {
   /// StackGuard's kInterruptLimit (stack-guard.h): the value jslimit_ holds
   /// while an interrupt is requested.
   static constexpr std::uintptr_t kInterruptLimit = ~std::uintptr_t{1};
-  /// External memory reported to V8 per live coroutine: about what a shallow
-  /// suspended generator keeps resident (stack pages and a handle block).
+  /// External memory reported to V8 per fiber: about what a shallow suspended
+  /// generator keeps resident (stack pages and a handle block).
   static constexpr std::int64_t kAccountedBytes = 16 * 1024;
 
   static std::unique_ptr<Runtime> Create(v8::Isolate* isolate, std::string* error);
   ~Runtime();
 
   v8::Isolate* isolate() const { return isolate_; }
-  ExecutionContext* current() const { return current_; }
-  bool in_coroutine() const { return current_ != &root_; }
-  Coroutine* current_coroutine() const {
-    return in_coroutine() ? static_cast<Coroutine*>(current_) : nullptr;
-  }
+  Coroutine* current_coroutine() const { return current_ == &root_ ? nullptr : static_cast<Fiber*>(current_)->coroutine; }
 
-  /// A coroutine that will call `body(yielder, input)` on `stack`.
-  Coroutine* NewCoroutine(BudgetedStack stack, StackBox* box, v8::Local<v8::Function> body,
-                          v8::Local<v8::Value> yielder, v8::Local<v8::Context> context);
-  /// Runs `co` until it suspends or finishes. The caller reads co->outcome.
-  inline void Resume(Coroutine* co, ResumeMode mode, v8::Local<v8::Value> input);
+  /// A coroutine for a new Generator: on `box`'s stack, or on a stack of
+  /// `size` bytes (pooled when it is the default size). Fails with `error`
+  /// and `message` when no stack can be mapped.
+  Coroutine* NewCoroutine(StackBox* box, std::size_t size, double id, std::error_code& error, std::string* message);
+  /// Runs `co` until it suspends or finishes; `call` is the API call waiting
+  /// for it. The caller reads co->outcome.
+  inline void Resume(Coroutine* co, ResumeMode mode, v8::Local<v8::Value> input,
+                     const v8::FunctionCallbackInfo<v8::Value>& call);
   /// From inside the running coroutine: hands `value` to its resumer and
   /// waits to be resumed; returns with co->mode/co->in set.
   inline void Suspend(v8::Local<v8::Value> value);
-  /// Releases what a finished (or never started) coroutine holds.
-  void ReleaseResources(Coroutine* co);
-  /// Deletes a coroutine that is done or was never started.
+  /// Finishes a coroutine that never ran, releasing its stack.
+  void Discard(Coroutine* co);
+  /// Deletes a coroutine that is done or never ran.
   void Delete(Coroutine* co);
 
-  // Stacks for generators that did not bring their own.
-  /// A stack from the pool, or a new one; on failure `error` and `message`.
-  BudgetedStack TakeStack(std::size_t size, std::error_code& error, std::string* message);
-  void GiveBackStack(BudgetedStack stack);
   std::size_t pool_limit() const { return pool_limit_; }
   void set_pool_limit(std::size_t limit);
   std::size_t pooled() const { return pool_.size(); }
+  std::size_t live_coroutines() const { return all_.size(); }
 
-  // Collected generators, to be unwound (suspended ones) or freed at a safe
-  // point; see binding.cc.
+  // Generators whose Generator object was collected, to be unwound (when
+  // suspended) or freed at a safe point; see binding.cc.
   void NoteCollected(Coroutine* co);
   Coroutine* TakeCollected();
   bool has_collected() const { return collected_ != nullptr; }
-
-  std::size_t live_coroutines() const { return all_.size(); }
 
   /// Called when the environment goes away: no JavaScript can run any more.
   void Teardown();
@@ -150,8 +165,13 @@ class Runtime {
 
  private:
   Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks);
+  Fiber* TakeFiber(std::size_t size, std::error_code& error, std::string* message);
+  Fiber* NewFiber(BudgetedStack stack);
+  void ReleaseFiber(Fiber* fiber);  // back to the pool, or deleted
+  void DeleteFiber(Fiber* fiber);
   static void Entry(std::uintptr_t arg, void* sender_sp);
   void RunBody(Coroutine* co);
+  void StartFresh(Fiber* fiber);
   inline void SwitchTo(ExecutionContext* target, bool leaving_for_good);
   inline void SetStackLimit(std::uintptr_t limit);
   static void CheckStackStart(v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data);
@@ -161,13 +181,15 @@ class Runtime {
   IsolateHooks hooks_;
   ExecutionContext root_;
   ExecutionContext* current_;
-  std::vector<BudgetedStack> pool_;
+  std::vector<Fiber*> pool_;  // finished fibers with default-size stacks
   std::size_t pool_limit_ = 64;
   Coroutine* collected_ = nullptr;
   std::vector<Coroutine*> all_;  // every coroutine not yet deleted
+  // A fresh ThreadLocalTop as Isolate::InitializeThreadLocal leaves it, for
+  // this thread; copied in when a fiber starts a new body.
+  std::unique_ptr<char[]> pristine_tlt_;
   void* owner_ = nullptr;
 };
-
 
 // --- The switch, inlined into its callers -----------------------------------
 //
@@ -209,17 +231,13 @@ __attribute__((always_inline)) inline void Runtime::SwitchTo(ExecutionContext* t
   // stack, so the limit changes after it instead.)
   const bool debugging = *hooks_.debug_is_active;
   if (!debugging) SetStackLimit(target->js_limit);
-  if (leaving_for_good) {
-    from->v8_state.FreeResources();
-  } else {
-    from->v8_state.Archive();
-  }
-  // Every context that has run is archived while another one runs; only a
-  // coroutine that never ran is not.
-  if (!target->v8_state.archived()) {
-    target->v8_state.InitializeFresh();
-  } else {
+  if (!leaving_for_good) from->v8_state.Archive();
+  // Every context that has run is archived while another one runs; a fiber
+  // about to start a new body is not.
+  if (target->v8_state.archived()) {
     target->v8_state.Restore();
+  } else {
+    StartFresh(static_cast<Fiber*>(target));
   }
   if (debugging) SetStackLimit(target->js_limit);
   // After Restore: restoring Debug state may reset the stack start.
@@ -227,10 +245,9 @@ __attribute__((always_inline)) inline void Runtime::SwitchTo(ExecutionContext* t
   current_ = target;
 
   arch::Transfer back;
-  if (target != &root_ && static_cast<Coroutine*>(target)->resumer == from) {
-    // Resuming: splice the coroutine's call stack onto ours for debuggers.
-    back = arch::swap_link(reinterpret_cast<std::uintptr_t>(from), target->sp,
-                           static_cast<Coroutine*>(target)->link);
+  if (target != &root_ && static_cast<Fiber*>(target)->coroutine->resumer == from) {
+    // Resuming: splice the generator's call stack onto ours for debuggers.
+    back = arch::swap_link(reinterpret_cast<std::uintptr_t>(from), target->sp, static_cast<Fiber*>(target)->link);
   } else {
     back = arch::swap(reinterpret_cast<std::uintptr_t>(from), target->sp);
   }
@@ -238,17 +255,25 @@ __attribute__((always_inline)) inline void Runtime::SwitchTo(ExecutionContext* t
   reinterpret_cast<ExecutionContext*>(back.arg)->sp = back.sp;
 }
 
-__attribute__((always_inline)) inline void Runtime::Resume(Coroutine* co, ResumeMode mode, v8::Local<v8::Value> input) {
+__attribute__((always_inline)) inline void Runtime::Resume(Coroutine* co, ResumeMode mode, v8::Local<v8::Value> input,
+                                                           const v8::FunctionCallbackInfo<v8::Value>& call) {
   co->mode = mode;
   co->in = input;
+  co->resume_call = &call;
   co->resumer = current_;
   co->state = CoroutineState::kRunning;
-  SwitchTo(co, false);
+  SwitchTo(co->fiber, false);
   co->resumer = nullptr;
+  co->resume_call = nullptr;
+  if (co->state == CoroutineState::kDone) {
+    // Finished: its fiber goes back to the pool (or its OsStack).
+    ReleaseFiber(co->fiber);
+    co->fiber = nullptr;
+  }
 }
 
 __attribute__((always_inline)) inline void Runtime::Suspend(v8::Local<v8::Value> value) {
-  auto* co = static_cast<Coroutine*>(current_);
+  Coroutine* co = static_cast<Fiber*>(current_)->coroutine;
   co->out = value;
   co->outcome = Outcome::kYielded;
   co->state = CoroutineState::kSuspended;

@@ -43,26 +43,42 @@ V8ThreadState::V8ThreadState(const V8Layout& layout, const IsolateHooks& hooks, 
 
 V8ThreadState::~V8ThreadState() {
   if (linked_) Unlink();
+  FreeImplementer();
 }
 
 void V8ThreadState::Discard() {
   if (linked_) Unlink();
 }
 
-void V8ThreadState::InitializeFresh() {
-  // A new HandleScopeImplementer, made the way V8 leaves one after archiving
-  // a thread: copy the live one, then let ArchiveThread empty the copy (its
-  // vectors are detached, not freed) and reset the live HandleScopeData
-  // (already saved by the leaving context's Archive()).
-  copy_hsi_(home_, *hooks_.hsi_field);
-  alignas(16) char scratch[1088];  // V8Layout checked hsi_size <= 1024
-  layout_.hsi_archive(home_, scratch);
+void V8ThreadState::StartFresh(const char* pristine_tlt) {
+  if (!implementer_ready_) {
+    // A new HandleScopeImplementer, made the way V8 leaves one after
+    // archiving a thread: copy the live one, then let ArchiveThread empty the
+    // copy (its vectors are detached, not freed) and reset the live
+    // HandleScopeData (already saved by the leaving context's Archive()).
+    copy_hsi_(home_, *hooks_.hsi_field);
+    alignas(16) char scratch[1088];  // V8Layout checked hsi_size <= 1024
+    layout_.hsi_archive(home_, scratch);
+    implementer_ready_ = true;
+  } else {
+    // The implementer of the fiber's last body: every handle scope closed,
+    // its blocks and vectors kept for reuse. Only the live data is reset
+    // (HandleScopeData::Initialize: all fields zero).
+    std::memset(hooks_.handle_scope_data, 0, layout_.handle_scope_data_size);
+  }
   *hooks_.hsi_field = home_;
-  layout_.isolate_init_thread(hooks_.isolate);
+  if (pristine_tlt != nullptr) {
+    std::memcpy(hooks_.tlt, pristine_tlt, v8::internal::Internals::kThreadLocalTopSize);
+  } else {
+    layout_.isolate_init_thread(hooks_.isolate);
+  }
   layout_.debug_thread_init(hooks_.debug);
   // Archive() of the leaving context cleared the Relocatable top.
 }
 
-void V8ThreadState::FreeResources() { layout_.hsi_free(home_); }
+void V8ThreadState::FreeImplementer() {
+  if (implementer_ready_ && home_ == blob_) layout_.hsi_free(home_);
+  implementer_ready_ = false;
+}
 
 }  // namespace fringe

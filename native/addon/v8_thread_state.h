@@ -83,12 +83,14 @@ class V8ThreadState {
   /// Unlinks without restoring: the context is abandoned (isolate teardown).
   void Discard();
 
-  /// Gives the running thread fresh V8 state for this (new) coroutine. Call
-  /// right after Archive() of the context that is leaving.
-  void InitializeFresh();
-  /// Frees this finished coroutine's handle-scope memory. Call while it is
-  /// still the running context, before the next Restore().
-  void FreeResources();
+  /// Gives the running thread fresh V8 state to start a new body with. Call
+  /// right after Archive() of the context that is leaving. `pristine_tlt` is a
+  /// ThreadLocalTop as Isolate::InitializeThreadLocal leaves it, or null to
+  /// have V8 initialize it.
+  void StartFresh(const char* pristine_tlt);
+  /// Frees this fiber's handle-scope memory (its implementer keeps it from
+  /// one body to the next). Only while it is not the running context.
+  void FreeImplementer();
 
  private:
   char* header() const { return memory_.get(); }
@@ -103,6 +105,7 @@ class V8ThreadState {
   void** relocatable_;
   char* debug_;
   void* home_;     // this context's HandleScopeImplementer
+  bool implementer_ready_ = false;  // a fiber's implementer has been made
   detail::CopyFunction copy_hsi_;
   detail::CopyFunction copy_handle_scope_data_;
   detail::CopyFunction copy_debug_;
