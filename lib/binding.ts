@@ -33,7 +33,7 @@ export interface NativeCoroutine {
   [key: symbol]: unknown;
 }
 export interface NativeCoroutineClass {
-  new (body: Function, yielder: object, stack: NativeHandle | undefined, size: number, id: number): NativeCoroutine;
+  new (stack: NativeHandle | undefined, size: number, id: number): NativeCoroutine;
 }
 
 export interface Binding {
@@ -45,7 +45,10 @@ export interface Binding {
   /** Shared with native code: see StatusSlot. */
   readonly status: Int32Array;
   readonly Coroutine: NativeCoroutineClass;
-  /** generator[kResume](mode, value): the value the body suspended with or returned (see status[Outcome]). */
+  /**
+   * generator[kResume](mode, value): the value the body suspended with or returned (see status[Outcome]);
+   * the first call starts the body on the generator's fiber.
+   */
   readonly kResume: symbol;
   /** generator[kDiscard](): finishes a generator that never ran, releasing its stack. */
   readonly kDiscard: symbol;
@@ -64,18 +67,31 @@ export interface Binding {
   current(): object | undefined;
   /** Unwinds or frees collected generators. */
   reap(): void;
-  setHooks(generatorReturn: Function, warn: (error: unknown) => void, reaper: () => void): void;
+  /** From fiberMain when it starts: the Generator it runs first. */
+  starting(): object;
+  /** From fiberMain when a body has ended. */
+  deliver(threw: boolean, result: unknown): void;
+  /** From fiberMain after deliver(): the next Generator to run on the fiber, or undefined. */
+  park(): object | undefined;
+  setHooks(
+    generatorReturn: Function,
+    warn: (error: unknown) => void,
+    reaper: () => void,
+    fiberMain: () => void,
+  ): void;
   setPoolSize(size: number): void;
-  /** [live generators, pooled stacks, pool limit] */
-  stats(): [number, number, number];
+  /** [live generators, pooled stacks, pool limit, settled states, filtered scavenges, skipped states] */
+  stats(): [number, number, number, number, number, number];
   benchNative(kind: 'swap' | 'generator' | 'swapcontext' | 'call', iterations: number): number;
 }
 
 function load(): Binding {
   const root = path.join(__dirname, '..');
   try {
+    // FRINGE_ADDON_PATH picks a particular build (the cmake-js one, say).
+    const override = process.env.FRINGE_ADDON_PATH;
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return require('node-gyp-build')(root) as Binding;
+    return (override ? require(path.resolve(override)) : require('node-gyp-build')(root)) as Binding;
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new Error(

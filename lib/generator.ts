@@ -95,9 +95,13 @@ function reapCollected(): void {
   binding.reap();
 }
 
-binding.setHooks(GeneratorReturn, warnUnwindError, reapCollected);
-
 let nextId = 1;
+type Resume = (mode: ResumeMode, input: unknown) => unknown;
+const nativeDeliver = binding.deliver;
+const nativePark = binding.park;
+// The loop each fiber runs (set in Generator's static block): one body after
+// another, parking the fiber in between.
+let fiberMain: () => void;
 
 export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
   extends (binding.Coroutine as NativeCoroutineClass)
@@ -105,6 +109,10 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
 {
   #state: State;
   #started: boolean;
+  // Until the body starts: what fiberMain needs to call it.
+  #body: Function | undefined;
+  #yielder: Yielder<TYield, TNext> | undefined;
+  #input: unknown;
   #stack: OsStack | undefined; // the caller's, or the one unwrap() handed out
   #stackSize: number;
 
@@ -130,9 +138,11 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     }
     if (status[StatusSlot.CollectedPending] !== 0) reapCollected();
     const id = nextId++;
-    super(body, new Yielder<TYield, TNext>(id), native, size, id);
+    super(native, size, id);
     this.#state = State.Suspended;
     this.#started = false;
+    this.#body = body;
+    this.#yielder = new Yielder<TYield, TNext>(id);
     this.#stack = stack instanceof OsStack ? stack : undefined;
     this.#stackSize = size;
   }
@@ -227,10 +237,13 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     }
     if (status[StatusSlot.CollectedPending] !== 0) reapCollected();
     this.#state = State.Running;
-    this.#started = true;
     let value: unknown;
+    if (!this.#started) {
+      this.#started = true;
+      this.#input = input;
+    }
     try {
-      value = (this[kResume] as (mode: ResumeMode, input: unknown) => unknown)(mode, input);
+      value = (this[kResume] as Resume)(mode, input);
     } catch (e) {
       this.#state = State.Done;
       // A GeneratorReturn that escapes the body is the end of a return():
@@ -248,7 +261,39 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
 
   #finish(): void {
     // A generator finished before it started still holds its body and stack.
-    if (!this.#started) (this[kDiscard] as () => void)();
+    if (!this.#started) {
+      (this[kDiscard] as () => void)();
+      this.#body = this.#yielder = undefined;
+    }
     this.#state = State.Done;
   }
+
+  static {
+    fiberMain = () => {
+      let generator = binding.starting() as Generator<any, any, any> | undefined;
+      for (;;) {
+        const body = generator!.#body!;
+        const yielder = generator!.#yielder;
+        const input = generator!.#input;
+        generator!.#body = generator!.#yielder = generator!.#input = undefined;
+        // Nothing on this stack may point to the Generator while its body
+        // runs: an unreachable suspended generator must be collectable.
+        generator = undefined;
+        let result: unknown;
+        let threw = false;
+        try {
+          result = body(yielder, input);
+        } catch (e) {
+          result = e;
+          threw = true;
+        }
+        nativeDeliver(threw, result);
+        result = undefined;  // not kept alive while the fiber is parked
+        generator = nativePark() as Generator<any, any, any> | undefined;
+        if (generator === undefined) return;
+      }
+    };
+  }
 }
+
+binding.setHooks(GeneratorReturn, warnUnwindError, reapCollected, fiberMain);

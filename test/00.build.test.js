@@ -53,14 +53,14 @@ describe('build', function () {
       });
       const addon = path.join(out, 'Release', 'fringe.node');
       const result = runScript(`
-        const b = require(${JSON.stringify(addon)});
-        if (!b.supported) throw new Error(b.unsupportedReason);
-        b.setHooks(class GeneratorReturn {}, () => {}, () => {});
-        const g = new b.Coroutine((y, x) => b.suspend(x + 1) * 2, {}, undefined, b.defaultStackSize, 1);
-        console.log(g[b.kResume](0, 1), g[b.kResume](0, 5));
-      `);
+        const { Generator, suspend, supported, unsupportedReason } = require(process.env.FRINGE_ROOT);
+        if (!supported) throw new Error(unsupportedReason);
+        const g = new Generator((y, x) => suspend(x + 1) * 2);
+        const loaded = Object.keys(require.cache).includes(${JSON.stringify(addon)});
+        console.log(g.resume(1), g.resume(5), loaded);
+      `, [], { env: { FRINGE_ADDON_PATH: addon } });
       assert.equal(result.status, 0, explain(result));
-      assert.equal(result.stdout.trim(), '2 10');
+      assert.equal(result.stdout.trim(), '2 10 true');
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

@@ -205,32 +205,31 @@ void OnGeneratorCollected(const v8::WeakCallbackInfo<Coroutine>& data) {
   if (state->reap_signal_open) uv_async_send(&state->reap_signal);
 }
 
-// new Coroutine(body, yielder, stack handle | undefined, size, id): called
-// by `super()` in lib's Generator constructor.
+// new Coroutine(stack handle | undefined, size, id): called by `super()` in
+// lib's Generator constructor.
 void CoroutineNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   AddonState* state = StateOf(info);
   if (!info.IsConstructCall()) return ThrowTypeError(isolate, "Class constructor Coroutine cannot be invoked without 'new'");
   if (!RequireRuntime(state, isolate)) return;
-  if (!info[0]->IsFunction()) return ThrowTypeError(isolate, "Expected body to be a function");
-  if (!info[4]->IsNumber()) return ThrowTypeError(isolate, "Expected id to be a number");
+  if (!info[2]->IsNumber()) return ThrowTypeError(isolate, "Expected id to be a number");
   StackBox* box = nullptr;
   double size = 0;
-  if (!info[2]->IsUndefined()) {
-    box = UnwrapStack(state, info[2]);
+  if (!info[0]->IsUndefined()) {
+    box = UnwrapStack(state, info[0]);
     if (box == nullptr) return ThrowTypeError(isolate, "Expected stack to be an OsStack or a number");
     if (box->user != nullptr) return ThrowError(isolate, "ERR_STACK_IN_USE", "The stack is in use by another generator");
     if (!box->stack) return ThrowError(isolate, "ERR_STACK_RELEASED", "The stack has been released");
     if (box->size < Runtime::kMinimumStackSize) return ThrowRangeError(isolate, "The stack is too small to run JavaScript");
   } else {
-    if (!info[3]->IsNumber()) return ThrowTypeError(isolate, "Expected size to be a number");
-    size = info[3].As<v8::Number>()->Value();
+    if (!info[1]->IsNumber()) return ThrowTypeError(isolate, "Expected size to be a number");
+    size = info[1].As<v8::Number>()->Value();
     if (!(size >= Runtime::kMinimumStackSize && size <= 9007199254740991.0)) {
       return ThrowRangeError(isolate, "Invalid stack size");
     }
   }
   Runtime* runtime = state->runtime.get();
-  double id = info[4].As<v8::Number>()->Value();
+  double id = info[2].As<v8::Number>()->Value();
   std::error_code error;
   std::string reason;
   Coroutine* co = runtime->NewCoroutine(box, static_cast<std::size_t>(size), id, error, &reason);
@@ -250,8 +249,6 @@ void CoroutineNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Local<v8::Object> self = info.This();
   self->SetAlignedPointerInInternalField(kCoroutineField, co);
   self->SetAlignedPointerInInternalField(kStateField, state);
-  self->SetInternalField(kBodyField, info[0]);
-  self->SetInternalField(kYielderField, info[1]);
   co->owner.Reset(isolate, self);
   co->owner.SetWeak(co, &OnGeneratorCollected, v8::WeakCallbackType::kParameter);
 }
@@ -280,7 +277,8 @@ __attribute__((always_inline)) inline void Deliver(AddonState* state, Coroutine*
 }
 
 // generator[kResume](mode, value): the value the body suspended with or
-// returned; status[kOutcome] tells which.
+// returned; status[kOutcome] tells which. The first call starts the body on
+// the generator's fiber (lib's fiberMain reads it from the Generator).
 void Resume(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto [co, state] = ReceiverOf(info);
   v8::Isolate* isolate = info.GetIsolate();
@@ -350,14 +348,41 @@ void SuspendFrom(const v8::FunctionCallbackInfo<v8::Value>& info) {
   SuspendRunning(state, co, info, info[1]);
 }
 
+// deliver(threw, result): from lib's fiberMain when a body has ended.
+void DeliverResult(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  if (!state->runtime || state->runtime->current_coroutine() == nullptr) {
+    return ThrowError(info.GetIsolate(), "ERR_NOT_IN_GENERATOR", "deliver() called outside of a fiber");
+  }
+  state->runtime->Deliver(info[0]->IsTrue(), info[1]);
+}
+
+// starting(): from lib's fiberMain when it starts: the Generator to run.
+void Starting(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  Coroutine* co = state->runtime ? state->runtime->current_coroutine() : nullptr;
+  if (co == nullptr || co->resume_call == nullptr) {
+    return ThrowError(info.GetIsolate(), "ERR_NOT_IN_GENERATOR", "starting() called outside of a fiber");
+  }
+  info.GetReturnValue().Set(co->resume_call->This());
+}
+
+// park(): from lib's fiberMain after deliver(): the next Generator to run
+// on this fiber, or undefined when fiberMain should return.
+void ParkFiber(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  if (!state->runtime || state->runtime->current_coroutine() == nullptr) {
+    return ThrowError(info.GetIsolate(), "ERR_NOT_IN_GENERATOR", "park() called outside of a fiber");
+  }
+  if (Coroutine* next = state->runtime->Park()) info.GetReturnValue().Set(next->resume_call->This());
+}
+
 // generator[kDiscard](): finishes a generator that never ran (return() or
 // throw() before the first resume), releasing its body and stack.
 void Discard(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto [co, state] = ReceiverOf(info);
   if (co == nullptr || co->state != CoroutineState::kFresh) return;
   state->runtime->Discard(co);
-  info.This()->SetInternalField(kBodyField, v8::Undefined(info.GetIsolate()));
-  info.This()->SetInternalField(kYielderField, v8::Undefined(info.GetIsolate()));
 }
 
 // generator[kStackUsage](): [bytes of the generator's stack ever touched,
@@ -426,14 +451,16 @@ void Reap(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().SetUndefined();
 }
 
+// setHooks(GeneratorReturn, warn, reaper, fiberMain): lib's parts.
 void SetHooks(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
-  if (!info[0]->IsFunction() || !info[1]->IsFunction() || !info[2]->IsFunction()) {
-    return ThrowTypeError(info.GetIsolate(), "Expected functions");
+  for (int i = 0; i < 4; i++) {
+    if (!info[i]->IsFunction()) return ThrowTypeError(info.GetIsolate(), "Expected functions");
   }
   state->generator_return.Reset(info.GetIsolate(), info[0].As<v8::Function>());
   state->warn.Reset(info.GetIsolate(), info[1].As<v8::Function>());
   state->reaper.Reset(info.GetIsolate(), info[2].As<v8::Function>());
+  if (state->runtime) state->runtime->set_fiber_main(info.GetIsolate(), info[3].As<v8::Function>());
 }
 
 void SetPoolSize(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -443,17 +470,22 @@ void SetPoolSize(const v8::FunctionCallbackInfo<v8::Value>& info) {
   state->runtime->set_pool_limit(info[0].As<v8::Uint32>()->Value());
 }
 
-// stats(): [live generators, pooled stacks, pool limit]
+// stats(): [live generators, pooled stacks, pool limit, settled archived
+// states, scavenges that skipped settled states, states they skipped]
 void Stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
   Runtime* runtime = state->runtime.get();
+  auto number = [&](double value) { return v8::Number::New(isolate, runtime ? value : 0); };
   v8::Local<v8::Value> values[] = {
-      v8::Number::New(isolate, runtime ? static_cast<double>(runtime->live_coroutines()) : 0),
-      v8::Number::New(isolate, runtime ? static_cast<double>(runtime->pooled()) : 0),
-      v8::Number::New(isolate, runtime ? static_cast<double>(runtime->pool_limit()) : 0),
+      number(runtime ? static_cast<double>(runtime->live_coroutines()) : 0),
+      number(runtime ? static_cast<double>(runtime->pooled()) : 0),
+      number(runtime ? static_cast<double>(runtime->pool_limit()) : 0),
+      number(runtime ? static_cast<double>(runtime->scavenge_filter().settled()) : 0),
+      number(runtime ? static_cast<double>(runtime->scavenge_filter().filtered_scavenges()) : 0),
+      number(runtime ? static_cast<double>(runtime->scavenge_filter().skipped_states()) : 0),
   };
-  info.GetReturnValue().Set(v8::Array::New(isolate, values, 3));
+  info.GetReturnValue().Set(v8::Array::New(isolate, values, 6));
 }
 
 // --- Module -----------------------------------------------------------------
@@ -590,6 +622,9 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
   SetMethod(context, exports, "suspend", Suspend, data);
   SetMethod(context, exports, "suspendFrom", SuspendFrom, data);
   SetMethod(context, exports, "current", Current, data);
+  SetMethod(context, exports, "deliver", DeliverResult, data);
+  SetMethod(context, exports, "park", ParkFiber, data);
+  SetMethod(context, exports, "starting", Starting, data);
   state->reap.Reset(isolate, SetMethod(context, exports, "reap", Reap, data));
   SetMethod(context, exports, "setHooks", SetHooks, data);
   SetMethod(context, exports, "setPoolSize", SetPoolSize, data);

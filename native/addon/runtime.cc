@@ -15,7 +15,12 @@ std::unique_ptr<Runtime> Runtime::Create(v8::Isolate* isolate, std::string* erro
 }
 
 Runtime::Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks)
-    : isolate_(isolate), layout_(layout), hooks_(hooks), root_(this, layout, hooks_, false), current_(&root_) {
+    : isolate_(isolate),
+      layout_(layout),
+      hooks_(hooks),
+      filter_(isolate, layout, hooks_),
+      root_(this, layout, hooks_, &filter_, false),
+      current_(&root_) {
   root_.js_limit = *hooks_.real_jslimit;
   root_.stack_start = hooks_.thread_stack_start;
   isolate_->AddGCPrologueCallback(&CheckStackStart, this);
@@ -36,7 +41,7 @@ void Runtime::CheckStackStart(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, voi
 }
 
 Fiber* Runtime::NewFiber(BudgetedStack stack) {
-  auto* fiber = new Fiber(this, layout_, hooks_);
+  auto* fiber = new Fiber(this, layout_, hooks_, &filter_);
   fiber->stack = std::move(stack);
   char* base = static_cast<char*>(fiber->stack.base());
   fiber->js_limit = reinterpret_cast<std::uintptr_t>(fiber->stack.limit()) + kNativeReserve;
@@ -70,23 +75,46 @@ Fiber* Runtime::TakeFiber(std::size_t size, std::error_code& error, std::string*
 void Runtime::ReleaseFiber(Fiber* fiber) {
   fiber->coroutine = nullptr;
   if (fiber->box != nullptr) {
-    // The stack goes back to its JS OsStack; the rest of the fiber goes.
+    // The stack goes back to its JS OsStack (such a fiber never parks, so
+    // it has either finished or never run); the rest of the fiber goes.
     fiber->box->stack = std::move(fiber->stack);
     fiber->box->user = nullptr;
     fiber->box = nullptr;
     DeleteFiber(fiber);
-  } else if (fiber->stack.size() == kDefaultStackSize && pool_.size() < pool_limit_) {
-    pool_.push_back(fiber);
+  } else if (!fiber->finished && fiber->stack.size() == kDefaultStackSize && pool_.size() < pool_limit_) {
+    pool_.push_back(fiber);  // new, or parked
+  } else if (fiber->started && !fiber->finished) {
+    RetireParked(fiber);
   } else {
     DeleteFiber(fiber);
   }
 }
 
+// A parked fiber leaves the pool: resuming it with a "retiring" coroutine
+// makes park() return nothing and fiberMain return, so that its handle
+// scopes close and its memory is freed properly.
+void Runtime::RetireParked(Fiber* fiber) {
+  Coroutine retire;
+  retire.runtime = this;
+  retire.fiber = fiber;
+  retire.retiring = true;
+  retire.state = CoroutineState::kRunning;
+  retire.resumer = current_;
+  fiber->coroutine = &retire;
+  SwitchTo(fiber, false);
+  DeleteFiber(fiber);
+}
+
 void Runtime::set_pool_limit(std::size_t limit) {
   pool_limit_ = limit;
   while (pool_.size() > limit) {
-    DeleteFiber(pool_.back());
+    Fiber* fiber = pool_.back();
     pool_.pop_back();
+    if (fiber->started) {
+      RetireParked(fiber);
+    } else {
+      DeleteFiber(fiber);
+    }
   }
 }
 
@@ -100,15 +128,23 @@ Coroutine* Runtime::NewCoroutine(StackBox* box, std::size_t size, double id, std
     fiber = TakeFiber(size, error, message);
     if (fiber == nullptr) return nullptr;
   }
-  auto* co = new Coroutine();
+  Coroutine* co;
+  if (!free_coroutines_.empty()) {
+    co = free_coroutines_.back();
+    free_coroutines_.pop_back();
+    new (co) Coroutine();
+  } else {
+    co = static_cast<Coroutine*>(::operator new(sizeof(Coroutine)));
+    new (co) Coroutine();
+  }
   co->runtime = this;
   co->id = id;
   co->fiber = fiber;
   co->box = box;
   fiber->coroutine = co;
   if (box != nullptr) box->user = co;
-  // Every body starts from the fiber's initial frame.
-  fiber->sp = arch::init_stack(fiber->stack.base(), &Runtime::Entry);
+  // A new fiber starts at Entry; a parked one goes on inside park().
+  if (!fiber->started) fiber->sp = arch::init_stack(fiber->stack.base(), &Runtime::Entry);
   co->index = all_.size();
   all_.push_back(co);
   return co;
@@ -122,6 +158,15 @@ void Runtime::Discard(Coroutine* co) {
   co->state = CoroutineState::kDone;
 }
 
+void Runtime::Deliver(bool threw, v8::Local<v8::Value> result) {
+  Coroutine* co = static_cast<Fiber*>(current_)->coroutine;
+  // The resume() waiting now may be a later one than the one that started
+  // the body: its return-value slot is on the (archived) resumer's stack.
+  co->resume_call->GetReturnValue().Set(result);
+  co->outcome = threw ? Outcome::kThrew : Outcome::kReturned;
+  co->state = CoroutineState::kDone;
+}
+
 void Runtime::Delete(Coroutine* co) {
   if (co->fiber != nullptr) ReleaseFiber(co->fiber);
   co->owner.Reset();
@@ -129,7 +174,13 @@ void Runtime::Delete(Coroutine* co) {
   all_[co->index] = last;
   last->index = co->index;
   all_.pop_back();
-  delete co;
+  co->~Coroutine();
+  // Kept for the next generator: creating one is a hot path.
+  if (free_coroutines_.size() < kFreeCoroutines) {
+    free_coroutines_.push_back(co);
+  } else {
+    ::operator delete(co);
+  }
 }
 
 void Runtime::StartFresh(Fiber* fiber) {
@@ -142,47 +193,41 @@ void Runtime::StartFresh(Fiber* fiber) {
   }
 }
 
-// The first function on a fiber's stack for each body it runs.
+// The first function on a fiber's stack: runs fiberMain until it returns.
 void Runtime::Entry(std::uintptr_t arg, void* sender_sp) {
   auto* sender = reinterpret_cast<ExecutionContext*>(arg);
   sender->sp = sender_sp;
   Runtime* self = sender->runtime;
-  Coroutine* co = static_cast<Fiber*>(self->current_)->coroutine;
-  self->RunBody(co);
-  co->state = CoroutineState::kDone;
+  auto* fiber = static_cast<Fiber*>(self->current_);
+  fiber->started = true;
+  self->RunFiber(fiber);
+  fiber->finished = true;
   // No JavaScript runs on this fiber any more and the switch below does not
-  // archive it; the resumer releases it (it cannot be unmapped from here).
+  // archive it; the resumer deletes it (it cannot be unmapped from here).
+  Coroutine* co = fiber->coroutine;
   self->SwitchTo(co->resumer, true);
   __builtin_unreachable();
 }
 
-void Runtime::RunBody(Coroutine* co) {
+void Runtime::RunFiber(Fiber* fiber) {
   v8::Isolate* isolate = isolate_;
   v8::HandleScope scope(isolate);
-  const v8::FunctionCallbackInfo<v8::Value>& call = *co->resume_call;
-  // The body and the yielder wait in the Generator's internal fields; the
-  // Generator is the receiver of the resume() call that starts it.
-  v8::Local<v8::Object> generator = call.This();
-  v8::Local<v8::Value> body_value = generator->GetInternalField(kBodyField).As<v8::Value>();
-  v8::Local<v8::Value> yielder = generator->GetInternalField(kYielderField).As<v8::Value>();
-  generator->SetInternalField(kBodyField, v8::Undefined(isolate));
-  generator->SetInternalField(kYielderField, v8::Undefined(isolate));
-  v8::Local<v8::Function> body = body_value.As<v8::Function>();
-  v8::Local<v8::Context> context = body->GetCreationContextChecked();
+  v8::Local<v8::Function> main = fiber_main_.Get(isolate);
+  v8::Local<v8::Context> context = main->GetCreationContextChecked();
   v8::Context::Scope context_scope(context);
   v8::TryCatch try_catch(isolate);
-  v8::Local<v8::Value> argv[] = {yielder, co->in};
-  v8::MaybeLocal<v8::Value> result = body->Call(context, v8::Undefined(isolate), 2, argv);
-  // The resume() waiting now may be a later one than the one that started
-  // the body: write into its return-value slot.
-  const v8::FunctionCallbackInfo<v8::Value>& waiting = *co->resume_call;
-  if (!result.IsEmpty()) {
-    waiting.GetReturnValue().Set(result.ToLocalChecked());
-    co->outcome = Outcome::kReturned;
-  } else if (try_catch.HasTerminated() || !try_catch.CanContinue()) {
+  // fiberMain() asks for its first Generator (starting()): passed as an
+  // argument it would stay on this stack, alive, for the fiber's whole life.
+  v8::MaybeLocal<v8::Value> result = main->Call(context, v8::Undefined(isolate), 0, nullptr);
+  if (!result.IsEmpty()) return;  // the last body's result was delivered
+  // fiberMain catches what bodies throw; what gets here is termination (or
+  // a failure of fiberMain itself).
+  Coroutine* co = fiber->coroutine;
+  co->state = CoroutineState::kDone;
+  if (try_catch.HasTerminated() || !try_catch.CanContinue()) {
     co->outcome = Outcome::kTerminated;
   } else {
-    waiting.GetReturnValue().Set(try_catch.Exception());
+    co->resume_call->GetReturnValue().Set(try_catch.Exception());
     co->outcome = Outcome::kThrew;
   }
 }
@@ -212,9 +257,12 @@ void Runtime::Teardown() {
       DeleteFiber(co->fiber);
     }
     co->owner.Reset();
-    delete co;
+    co->~Coroutine();
+    ::operator delete(co);
   }
   all_.clear();
+  for (Coroutine* co : free_coroutines_) ::operator delete(co);
+  free_coroutines_.clear();
   for (Fiber* fiber : pool_) DeleteFiber(fiber);
   pool_.clear();
 }

@@ -5,10 +5,11 @@
 //                     stack (Runtime::root_), or a Fiber. Exactly one runs at a
 //                     time; every other one's V8 state is archived in its
 //                     V8ThreadState, where the GC and the deoptimizer see it.
-//   Fiber             a stack and the V8 state that runs on it. When a
-//                     generator finishes, its fiber (with the stack's touched
-//                     pages and its handle-scope memory) goes back to a pool
-//                     for the next generator.
+//   Fiber             a stack and the V8 state that runs on it. A fiber runs
+//                     lib's fiberMain(), a loop that calls one body after
+//                     another: between bodies it parks (suspends itself
+//                     inside park()) in a pool, and the next generator starts
+//                     by resuming it -- one switch, no new JS entry frame.
 //   Coroutine         one JS Generator's native side: its state, the fiber it
 //                     runs on, and a weak handle to the Generator object
 //                     itself (which is created from the Coroutine class).
@@ -38,6 +39,7 @@
 #include "fringe/context.hpp"
 #include "fringe/stack.hpp"
 #include "mapping_budget.h"
+#include "scavenge_filter.h"
 #include "v8_layout.h"
 #include "v8_thread_state.h"
 
@@ -48,8 +50,9 @@ struct Coroutine;
 struct StackBox;
 
 struct ExecutionContext {
-  ExecutionContext(Runtime* runtime, const V8Layout& layout, const IsolateHooks& hooks, bool is_fiber)
-      : runtime(runtime), v8_state(layout, hooks, is_fiber) {}
+  ExecutionContext(Runtime* runtime, const V8Layout& layout, const IsolateHooks& hooks, ScavengeFilter* filter,
+                   bool is_fiber)
+      : runtime(runtime), v8_state(layout, hooks, filter, is_fiber) {}
   Runtime* runtime;
   V8ThreadState v8_state;             // this context's V8 state while it is not running
   void* sp = nullptr;                 // machine stack pointer while not running
@@ -58,11 +61,14 @@ struct ExecutionContext {
 };
 
 struct Fiber : ExecutionContext {
-  Fiber(Runtime* runtime, const V8Layout& layout, const IsolateHooks& hooks) : ExecutionContext(runtime, layout, hooks, true) {}
+  Fiber(Runtime* runtime, const V8Layout& layout, const IsolateHooks& hooks, ScavengeFilter* filter)
+      : ExecutionContext(runtime, layout, hooks, filter, true) {}
   BudgetedStack stack;
   StackBox* box = nullptr;      // the JS OsStack the stack belongs to, if any
   void** link = nullptr;        // the stack's call-stack splicing slot
-  Coroutine* coroutine = nullptr;  // the generator running on it
+  Coroutine* coroutine = nullptr;  // the generator running (or about to) on it
+  bool started = false;         // fiberMain is on its stack (parked or busy)
+  bool finished = false;        // fiberMain returned: delete, never reuse
   bool accounted = false;       // counted in V8's external memory
 };
 
@@ -85,12 +91,13 @@ struct Coroutine {
   v8::Local<v8::Value> in;   // resumer -> coroutine
   v8::Local<v8::Value> out;  // coroutine -> resumer, at suspend()
   Outcome outcome = Outcome::kYielded;
-  // The resume() call waiting for this coroutine: its receiver carries the
-  // body to start, its return-value slot receives the result.
+  // The resume() call waiting for this coroutine: the first one carries the
+  // body and its yielder, its return-value slot receives the result.
   const v8::FunctionCallbackInfo<v8::Value>* resume_call = nullptr;
 
   v8::Global<v8::Object> owner;  // weak: the Generator object
   bool collected = false;        // the Generator is gone
+  bool retiring = false;         // not a generator: tells a parked fiber to end
   Coroutine* next_collected = nullptr;
   std::size_t index = 0;         // in Runtime::all_
 };
@@ -106,7 +113,7 @@ struct StackBox {
 };
 
 /// Internal fields of a Generator object (created from the Coroutine class).
-enum GeneratorField : int { kCoroutineField = 0, kStateField = 1, kBodyField = 2, kYielderField = 3, kGeneratorFields = 4 };
+enum GeneratorField : int { kCoroutineField = 0, kStateField = 1, kGeneratorFields = 2 };
 
 class Runtime {
  public:
@@ -143,6 +150,14 @@ class Runtime {
   inline void Suspend(v8::Local<v8::Value> value);
   /// Finishes a coroutine that never ran, releasing its stack.
   void Discard(Coroutine* co);
+  /// From fiberMain, when the running body has ended: writes its result (or
+  /// exception) into the waiting resume() call's return-value slot.
+  void Deliver(bool threw, v8::Local<v8::Value> result);
+  /// From fiberMain after Deliver: parks the fiber and switches back to the
+  /// resumer. Returns the next Generator to run on it, or null when the fiber
+  /// must end (fiberMain then returns).
+  inline Coroutine* Park();
+  void set_fiber_main(v8::Isolate* isolate, v8::Local<v8::Function> main) { fiber_main_.Reset(isolate, main); }
   /// Deletes a coroutine that is done or never ran.
   void Delete(Coroutine* co);
 
@@ -150,6 +165,7 @@ class Runtime {
   void set_pool_limit(std::size_t limit);
   std::size_t pooled() const { return pool_.size(); }
   std::size_t live_coroutines() const { return all_.size(); }
+  const ScavengeFilter& scavenge_filter() const { return filter_; }
 
   // Generators whose Generator object was collected, to be unwound (when
   // suspended) or freed at a safe point; see binding.cc.
@@ -168,9 +184,10 @@ class Runtime {
   Fiber* TakeFiber(std::size_t size, std::error_code& error, std::string* message);
   Fiber* NewFiber(BudgetedStack stack);
   void ReleaseFiber(Fiber* fiber);  // back to the pool, or deleted
+  void RetireParked(Fiber* fiber);  // lets fiberMain return, then deletes
   void DeleteFiber(Fiber* fiber);
   static void Entry(std::uintptr_t arg, void* sender_sp);
-  void RunBody(Coroutine* co);
+  void RunFiber(Fiber* fiber);
   void StartFresh(Fiber* fiber);
   inline void SwitchTo(ExecutionContext* target, bool leaving_for_good);
   inline void SetStackLimit(std::uintptr_t limit);
@@ -179,15 +196,19 @@ class Runtime {
   v8::Isolate* isolate_;
   const V8Layout& layout_;
   IsolateHooks hooks_;
+  ScavengeFilter filter_;
   ExecutionContext root_;
   ExecutionContext* current_;
   std::vector<Fiber*> pool_;  // finished fibers with default-size stacks
   std::size_t pool_limit_ = 64;
   Coroutine* collected_ = nullptr;
   std::vector<Coroutine*> all_;  // every coroutine not yet deleted
+  static constexpr std::size_t kFreeCoroutines = 1024;
+  std::vector<Coroutine*> free_coroutines_;  // memory of deleted ones, for reuse
   // A fresh ThreadLocalTop as Isolate::InitializeThreadLocal leaves it, for
   // this thread; copied in when a fiber starts a new body.
   std::unique_ptr<char[]> pristine_tlt_;
+  v8::Global<v8::Function> fiber_main_;  // lib's loop that runs bodies
   void* owner_ = nullptr;
 };
 
@@ -265,8 +286,9 @@ __attribute__((always_inline)) inline void Runtime::Resume(Coroutine* co, Resume
   SwitchTo(co->fiber, false);
   co->resumer = nullptr;
   co->resume_call = nullptr;
-  if (co->state == CoroutineState::kDone) {
-    // Finished: its fiber goes back to the pool (or its OsStack).
+  if (co->state == CoroutineState::kDone && co->fiber != nullptr) {
+    // Finished, and its fiber could not park: it goes (or its stack goes
+    // back to its OsStack).
     ReleaseFiber(co->fiber);
     co->fiber = nullptr;
   }
@@ -278,6 +300,23 @@ __attribute__((always_inline)) inline void Runtime::Suspend(v8::Local<v8::Value>
   co->outcome = Outcome::kYielded;
   co->state = CoroutineState::kSuspended;
   SwitchTo(co->resumer, false);
+}
+
+__attribute__((always_inline)) inline Coroutine* Runtime::Park() {
+  auto* fiber = static_cast<Fiber*>(current_);
+  Coroutine* co = fiber->coroutine;
+  ExecutionContext* resumer = co->resumer;
+  if (fiber->box != nullptr || fiber->stack.size() != kDefaultStackSize || pool_.size() >= pool_limit_) {
+    return nullptr;  // fiberMain returns; the resumer deletes the fiber
+  }
+  co->fiber = nullptr;
+  fiber->coroutine = nullptr;
+  pool_.push_back(fiber);
+  SwitchTo(resumer, false);
+  // A new generator has taken this fiber and resumed it -- or the pool let
+  // it go (RetireParked).
+  Coroutine* next = fiber->coroutine;
+  return next->retiring ? nullptr : next;
 }
 
 }  // namespace fringe

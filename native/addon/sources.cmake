@@ -5,6 +5,7 @@ set(FRINGE_ADDON_SOURCES
   native/addon/mapping_budget.cc
   native/addon/native_bench.cc
   native/addon/runtime.cc
+  native/addon/scavenge_filter.cc
   native/addon/symbols.cc
   native/addon/v8_layout.cc
   native/addon/v8_thread_state.cc

@@ -22,9 +22,11 @@ CopyFunction SelectCopy(std::size_t size) { return Find(size, std::make_index_se
 
 }  // namespace detail
 
-V8ThreadState::V8ThreadState(const V8Layout& layout, const IsolateHooks& hooks, bool owns_implementer)
-    : layout_(layout), hooks_(hooks) {
-  const std::size_t header_size = (layout.thread_state_size + 15) & ~std::size_t{15};
+V8ThreadState::V8ThreadState(const V8Layout& layout, const IsolateHooks& hooks, ScavengeFilter* filter,
+                             bool owns_implementer)
+    : layout_(layout), hooks_(hooks), filter_(filter) {
+  // V8's ThreadState fields, then fringe's mark and a pointer back to this.
+  const std::size_t header_size = (layout.thread_state_size + 2 * sizeof(void*) + 15) & ~std::size_t{15};
   memory_.reset(new char[header_size + layout.archive_size]());
   blob_ = memory_.get() + header_size;
   tlt_ = blob_ + layout.hsi_size;
@@ -39,6 +41,8 @@ V8ThreadState::V8ThreadState(const V8Layout& layout, const IsolateHooks& hooks, 
   Field(header(), layout.thread_state_thread_manager) = static_cast<char*>(hooks.thread_manager);
   Field(header(), layout.thread_state_next) = header();
   Field(header(), layout.thread_state_previous) = header();
+  *reinterpret_cast<std::uintptr_t*>(header() + layout.thread_state_size) = ScavengeFilter::magic();
+  *reinterpret_cast<V8ThreadState**>(header() + layout.thread_state_size + sizeof(void*)) = this;
 }
 
 V8ThreadState::~V8ThreadState() {

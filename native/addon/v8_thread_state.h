@@ -47,6 +47,7 @@
 #include <cstring>
 #include <memory>
 
+#include "scavenge_filter.h"
 #include "v8_layout.h"
 
 namespace fringe {
@@ -69,7 +70,7 @@ class V8ThreadState {
  public:
   /// `owns_implementer`: a coroutine (its HandleScopeImplementer lives here);
   /// false for the OS thread's own context, which keeps V8's.
-  V8ThreadState(const V8Layout& layout, const IsolateHooks& hooks, bool owns_implementer);
+  V8ThreadState(const V8Layout& layout, const IsolateHooks& hooks, ScavengeFilter* filter, bool owns_implementer);
   V8ThreadState(const V8ThreadState&) = delete;
   V8ThreadState& operator=(const V8ThreadState&) = delete;
   ~V8ThreadState();
@@ -93,12 +94,14 @@ class V8ThreadState {
   void FreeImplementer();
 
  private:
+  friend class ScavengeFilter;
   char* header() const { return memory_.get(); }
   inline void Link();
   inline void Unlink();
 
   const V8Layout& layout_;
   const IsolateHooks& hooks_;
+  ScavengeFilter* filter_;
   std::unique_ptr<char[]> memory_;  // the ThreadState stand-in, then the blob
   char* blob_;
   char* tlt_;      // in the blob
@@ -110,6 +113,8 @@ class V8ThreadState {
   detail::CopyFunction copy_handle_scope_data_;
   detail::CopyFunction copy_debug_;
   bool linked_ = false;
+  int scavenges_ = 0;     // scavenges seen since it was linked (ScavengeFilter)
+  bool settled_ = false;  // in the settled run at the list's tail
 };
 
 // --- The hot path ---------------------------------------------------------
@@ -127,6 +132,8 @@ inline void V8ThreadState::Link() {
   Field(anchor, layout_.thread_state_next) = self;
   Field(next, layout_.thread_state_previous) = self;
   linked_ = true;
+  scavenges_ = 0;
+  settled_ = false;
 }
 
 inline void V8ThreadState::Unlink() {
@@ -136,7 +143,9 @@ inline void V8ThreadState::Unlink() {
   char* previous = Field(self, layout_.thread_state_previous);
   Field(next, layout_.thread_state_previous) = previous;
   Field(previous, layout_.thread_state_next) = next;
+  filter_->OnUnlink(self, next, settled_);
   linked_ = false;
+  settled_ = false;
 }
 
 inline void V8ThreadState::Archive() {
