@@ -253,6 +253,14 @@ void CoroutineNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
   co->owner.SetWeak(co, &OnGeneratorCollected, v8::WeakCallbackType::kParameter);
 }
 
+// A finished generator needs nothing native any more: its Generator object
+// forgets it (kResume then reports ERR_GENERATOR_DONE) and it is freed now,
+// rather than by a weak callback and the reaper after the object dies.
+void Forget(AddonState* state, Coroutine* co, v8::Local<v8::Object> self) {
+  self->SetAlignedPointerInInternalField(kCoroutineField, nullptr);
+  state->runtime->Delete(co);  // resets its weak handle
+}
+
 // After Runtime::Resume: report the outcome to JavaScript. The body's return
 // value or exception is already in the call's return-value slot.
 __attribute__((always_inline)) inline void Deliver(AddonState* state, Coroutine* co,
@@ -294,6 +302,7 @@ void Resume(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (m < 0 || m > 2) return ThrowRangeError(isolate, "Invalid resume mode");
   state->runtime->Resume(co, static_cast<ResumeMode>(m), info[1], info);
   Deliver(state, co, info);
+  if (co->state == CoroutineState::kDone) Forget(state, co, info.This());
 }
 
 // Suspends the running generator with `value` and returns to JavaScript what
@@ -383,6 +392,7 @@ void Discard(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto [co, state] = ReceiverOf(info);
   if (co == nullptr || co->state != CoroutineState::kFresh) return;
   state->runtime->Discard(co);
+  Forget(state, co, info.This());
 }
 
 // generator[kStackUsage](): [bytes of the generator's stack ever touched,
