@@ -57,3 +57,29 @@ describe('worker_threads', () => {
     assert.equal(new Generator(() => 'still fine').resume(), 'still fine');
   });
 });
+
+describe('worker_threads without fringe on the main thread', () => {
+  // Node unloads an addon when the only worker that loaded it ends, while
+  // the worker's isolate is still being torn down (and calls into the addon).
+  it('a worker that loaded fringe, ran generators and left some suspended ends cleanly, three times over', () => {
+    const { runScript, describe: explain } = require('./helpers/child');
+    const result = runScript(`
+      const { Worker } = require('node:worker_threads');
+      (async () => {
+        for (let round = 0; round < 3; round++) {
+          const worker = new Worker(\`
+            const { Generator, suspend } = require(process.env.FRINGE_ROOT);
+            const parked = [];
+            for (let i = 0; i < 50; i++) { const g = new Generator(() => suspend(i)); g.resume(); parked.push(g); }
+            require('node:worker_threads').parentPort.postMessage(parked.length);
+          \`, { eval: true });
+          const count = await new Promise((resolve) => worker.once('message', resolve));
+          const code = await new Promise((resolve) => worker.once('exit', resolve));
+          console.log(count, code);
+        }
+      })();
+    `);
+    assert.equal(result.status, 0, explain(result));
+    assert.equal(result.stdout, '50 0\n50 0\n50 0\n');
+  });
+});

@@ -13,6 +13,7 @@
 // Argument checks with user-facing messages live in lib/; the checks here
 // only keep a misuse of the private binding from crashing the process.
 
+#include <dlfcn.h>
 #include <node.h>
 #include <uv.h>
 #include <v8.h>
@@ -586,10 +587,27 @@ v8::Local<v8::Function> SetMethod(v8::Local<v8::Context> context, v8::Local<v8::
   return fn;
 }
 
+// Node unloads an addon (dlclose) when the worker thread that loaded it
+// ends, but V8 still calls into it after that, while the worker's isolate is
+// torn down: the status buffer's deleter, weak and GC callbacks. Keep the
+// library mapped for the life of the process.
+void PinLibrary() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Dl_info info;
+    if (dladdr(reinterpret_cast<void*>(&PinLibrary), &info) != 0 && info.dli_fname != nullptr) {
+      // A second reference that is never released; RTLD_NODELETE makes even
+      // the loader's own dlclose leave the mapping in place.
+      (void)dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+    }
+  });
+}
+
 }  // namespace
 
 void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v8::Context> context) {
   v8::Isolate* isolate = context->GetIsolate();
+  PinLibrary();
   AddonState* state = StateFor(isolate);
   node::AddEnvironmentCleanupHook(isolate, &Cleanup, state);
   v8::Local<v8::External> data = v8::External::New(isolate, state);
