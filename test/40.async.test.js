@@ -202,6 +202,18 @@ describe('run()', () => {
     assert.deepEqual(trail, ['outer starts', 'inner starts', 'outer goes on', 'inner resumes']);
   });
 
+  it('runs inside a plain Generator, and goes on after that generator is done', async () => {
+    const host = new Generator(() => {
+      const promise = run(() => wait(sleep(2, 'from inside a Generator')));
+      suspend('hosted');
+      return promise;
+    });
+    assert.equal(host.resume(), 'hosted');
+    const promise = host.resume();
+    assert.equal(host.state, 'done');
+    assert.equal(await promise, 'from inside a Generator');
+  });
+
   it('reports current() as its own generator inside fn, which only run() can resume (ERR_OWNED_BY_RUN)', async () => {
     let generator;
     const gate = deferred();
@@ -249,6 +261,36 @@ describe('wait()', () => {
     });
     assert.equal(result, 'value');
     assert.deepEqual(trail, ['microtask queued before the wait', 'wait returned']);
+  });
+
+  it('resumes in the same microtask turn as an await of the same value would', async () => {
+    const trail = [];
+    const promise = Promise.resolve();
+    const thenable = { then: (resolve) => resolve() };
+    const awaiter = async (name) => {
+      await promise;
+      trail.push(`${name} 1`);
+      await thenable;
+      trail.push(`${name} 2`);
+      await promise;
+      trail.push(`${name} 3`);
+    };
+    const a = awaiter('await a');
+    const w = run(() => {
+      wait(promise);
+      trail.push('wait 1');
+      wait(thenable);
+      trail.push('wait 2');
+      wait(promise);
+      trail.push('wait 3');
+    });
+    const b = awaiter('await b');
+    await Promise.all([a, w, b]);
+    assert.deepEqual(trail, [
+      'await a 1', 'wait 1', 'await b 1',
+      'await a 2', 'wait 2', 'await b 2',
+      'await a 3', 'wait 3', 'await b 3',
+    ]);
   });
 
   it('throws the very reason a promise rejects with, which fn can catch and go on', async () => {
