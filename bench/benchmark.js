@@ -19,7 +19,7 @@ const quick = process.argv.includes('--quick');
 const here = __dirname;
 
 // Suites, in the order they run. Each prints one JSON object.
-const SUITES = ['native.js', 'roundtrip.js', 'create.js', 'gc.js'];
+const SUITES = ['native.js', 'roundtrip.js', 'create.js', 'wait.js', 'gc.js'];
 
 // The rows of the report: a metric, what it is, and the peers it is compared
 // with (ratio = metric / peer), with the target where an issue sets one.
@@ -38,6 +38,8 @@ const ROWS = [
   { key: 'await_ns', label: 'JS: await of a resolved value', unit: 'ns' },
   { key: 'create_run_ns', label: 'JS: create + run a generator (pooled stack)', unit: 'ns',
     ratios: [{ peer: 'await_ns_create_suite', name: 'await', target: 10 }] },
+  { key: 'wait_resolved_ns', label: 'JS: wait() of a resolved promise', unit: 'ns',
+    ratios: [{ peer: 'await_ns_wait_suite', name: 'await' }] },
   { key: 'minor_gc_ms_10000', label: 'minor GC, 10 000 generators suspended', unit: 'ms',
     ratios: [{ peer: 'minor_gc_ms_0', name: 'minor GC with none', target: 2 }] },
   { key: 'minor_gc_ms_0', label: 'minor GC, none suspended', unit: 'ms' },

@@ -13,5 +13,7 @@ export const {
   suspend,
   supported,
   unsupportedReason,
+  run,
+  wait,
 } = fringe;
 export default fringe;

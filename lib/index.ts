@@ -4,3 +4,5 @@ export { Generator, GeneratorReturn, Yielder, current, suspend, supported, unsup
 export type { GeneratorState } from './generator';
 export { OsStack, DEFAULT_STACK_SIZE, MINIMUM_STACK_SIZE } from './stack';
 export type { ErrorCode, FringeError } from './errors';
+export { run, wait } from './async';
+export type { RunOptions } from './async';
