@@ -58,6 +58,7 @@ struct ExecutionContext {
   void* sp = nullptr;                 // machine stack pointer while not running
   std::uintptr_t js_limit = 0;        // V8's stack limit while it runs
   const void* stack_start = nullptr;  // cppgc's conservative scan start while it runs
+  std::size_t v8_stack_size = 0;      // Isolate::stack_size_ while it runs
 };
 
 struct Fiber : ExecutionContext {
@@ -261,8 +262,11 @@ __attribute__((always_inline)) inline void Runtime::SwitchTo(ExecutionContext* t
     StartFresh(static_cast<Fiber*>(target));
   }
   if (debugging) SetStackLimit(target->js_limit);
-  // After Restore: restoring Debug state may reset the stack start.
+  // After Restore: restoring Debug state may reset the stack start. V8's
+  // own idea of "the thread's stack" follows the running stack too.
   *hooks_.stack_start = target->stack_start;
+  *hooks_.stack_start_tls = target->stack_start;
+  *hooks_.stack_size = target->v8_stack_size;
   current_ = target;
 
   arch::Transfer back;
