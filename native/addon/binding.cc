@@ -367,24 +367,15 @@ void DeliverResult(const v8::FunctionCallbackInfo<v8::Value>& info) {
   state->runtime->Deliver(info[0]->IsTrue(), info[1]);
 }
 
-// starting(): from lib's fiberMain when it starts: the Generator to run.
-void Starting(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  AddonState* state = StateOf(info);
-  Coroutine* co = state->runtime ? state->runtime->current_coroutine() : nullptr;
-  if (co == nullptr || co->resume_call == nullptr) {
-    return ThrowError(info.GetIsolate(), "ERR_NOT_IN_GENERATOR", "starting() called outside of a fiber");
-  }
-  info.GetReturnValue().Set(co->resume_call->This());
-}
-
-// park(): from lib's fiberMain after deliver(): the next Generator to run
-// on this fiber, or undefined when fiberMain should return.
+// park(): from lib's fiberMain after deliver(): true when the next body is
+// to start on this fiber (its resume() has left it for fiberMain to take),
+// false when fiberMain should return.
 void ParkFiber(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   if (!state->runtime || state->runtime->current_coroutine() == nullptr) {
     return ThrowError(info.GetIsolate(), "ERR_NOT_IN_GENERATOR", "park() called outside of a fiber");
   }
-  if (Coroutine* next = state->runtime->Park()) info.GetReturnValue().Set(next->resume_call->This());
+  info.GetReturnValue().Set(state->runtime->Park() != nullptr);
 }
 
 // generator[kDiscard](): finishes a generator that never ran (return() or
@@ -635,7 +626,6 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
   SetMethod(context, exports, "current", Current, data);
   SetMethod(context, exports, "deliver", DeliverResult, data);
   SetMethod(context, exports, "park", ParkFiber, data);
-  SetMethod(context, exports, "starting", Starting, data);
   state->reap.Reset(isolate, SetMethod(context, exports, "reap", Reap, data));
   SetMethod(context, exports, "setHooks", SetHooks, data);
   SetMethod(context, exports, "setPoolSize", SetPoolSize, data);

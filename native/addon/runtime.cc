@@ -218,8 +218,8 @@ void Runtime::RunFiber(Fiber* fiber) {
   v8::Local<v8::Context> context = main->GetCreationContextChecked();
   v8::Context::Scope context_scope(context);
   v8::TryCatch try_catch(isolate);
-  // fiberMain() asks for its first Generator (starting()): passed as an
-  // argument it would stay on this stack, alive, for the fiber's whole life.
+  // fiberMain() gets no arguments: anything passed would stay on this stack,
+  // alive, for the fiber's whole life (lib hands it each body to run).
   v8::MaybeLocal<v8::Value> result = main->Call(context, v8::Undefined(isolate), 0, nullptr);
   if (!result.IsEmpty()) return;  // the last body's result was delivered
   // fiberMain catches what bodies throw; what gets here is termination (or
