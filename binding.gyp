@@ -17,7 +17,7 @@
       "cflags!": ["-fno-exceptions", "-fomit-frame-pointer", "-O3"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags": ["-fno-omit-frame-pointer", "-O2", "-fvisibility=hidden"],
-      "cflags_cc": ["-fexceptions", "-std=gnu++17", "-fvisibility-inlines-hidden"]
+      "cflags_cc": ["-fexceptions", "-fvisibility-inlines-hidden"]
     }
   ]
 }

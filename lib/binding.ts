@@ -67,12 +67,10 @@ export interface Binding {
   current(): object | undefined;
   /** Unwinds or frees collected generators. */
   reap(): void;
-  /** From fiberMain when it starts: the Generator it runs first. */
-  starting(): object;
   /** From fiberMain when a body has ended. */
   deliver(threw: boolean, result: unknown): void;
-  /** From fiberMain after deliver(): the next Generator to run on the fiber, or undefined. */
-  park(): object | undefined;
+  /** From fiberMain after deliver(): true when a new body is to start on the fiber, false when fiberMain must return. */
+  park(): boolean;
   setHooks(
     generatorReturn: Function,
     warn: (error: unknown) => void,

@@ -102,6 +102,13 @@ const nativePark = binding.park;
 // The loop each fiber runs (set in Generator's static block): one body after
 // another, parking the fiber in between.
 let fiberMain: () => void;
+// What a fiber needs to start a body, handed over by the first resume()
+// right before it switches to the fiber. The fiber never sees the Generator
+// itself: a reference to it left in a frame of the fiber (an interpreter
+// temporary, say) would keep an unreachable suspended generator alive.
+let startBody: Function | undefined;
+let startYielder: unknown;
+let startInput: unknown;
 
 export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
   extends (binding.Coroutine as NativeCoroutineClass)
@@ -112,7 +119,6 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
   // Until the body starts: what fiberMain needs to call it.
   #body: Function | undefined;
   #yielder: Yielder<TYield, TNext> | undefined;
-  #input: unknown;
   #stack: OsStack | undefined; // the caller's, or the one unwrap() handed out
   #stackSize: number;
 
@@ -240,11 +246,15 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     let value: unknown;
     if (!this.#started) {
       this.#started = true;
-      this.#input = input;
+      startBody = this.#body;
+      startYielder = this.#yielder;
+      startInput = input;
+      this.#body = this.#yielder = undefined;
     }
     try {
       value = (this[kResume] as Resume)(mode, input);
     } catch (e) {
+      startBody = startYielder = startInput = undefined;  // if it never switched
       this.#state = State.Done;
       // A GeneratorReturn that escapes the body is the end of a return():
       // the generator has returned the value given to return().
@@ -270,27 +280,26 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
 
   static {
     fiberMain = () => {
-      let generator = binding.starting() as Generator<any, any, any> | undefined;
+      let body: Function | undefined;
+      let yielder: unknown;
+      let input: unknown;
+      let result: unknown;
       for (;;) {
-        const body = generator!.#body!;
-        const yielder = generator!.#yielder;
-        const input = generator!.#input;
-        generator!.#body = generator!.#yielder = generator!.#input = undefined;
-        // Nothing on this stack may point to the Generator while its body
-        // runs: an unreachable suspended generator must be collectable.
-        generator = undefined;
-        let result: unknown;
+        body = startBody;
+        yielder = startYielder;
+        input = startInput;
+        startBody = startYielder = startInput = undefined;
         let threw = false;
         try {
-          result = body(yielder, input);
+          result = body!(yielder, input);
         } catch (e) {
           result = e;
           threw = true;
         }
         nativeDeliver(threw, result);
-        result = undefined;  // not kept alive while the fiber is parked
-        generator = nativePark() as Generator<any, any, any> | undefined;
-        if (generator === undefined) return;
+        // Nothing of this body stays alive while the fiber is parked.
+        body = yielder = input = result = undefined;
+        if (!nativePark()) return;
       }
     };
   }

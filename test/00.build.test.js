@@ -21,9 +21,12 @@ function cmakeSources() {
 describe('build', function () {
   this.timeout(10 * 60 * 1000);
 
+  // The build under test: build/Release, or the one FRINGE_ADDON_PATH names
+  // (scripts/test.js builds one per node version that way).
+  const addon = process.env.FRINGE_ADDON_PATH || path.join(root, 'build', 'Release', 'fringe.node');
+
   it('loads the addon built from source', () => {
-    const addon = path.join(root, 'build', 'Release', 'fringe.node');
-    assert.ok(fs.existsSync(addon), 'build/Release/fringe.node exists');
+    assert.ok(fs.existsSync(addon), `${addon} exists`);
     const result = runScript(`console.log(require.resolve(process.env.FRINGE_ROOT), require(process.env.FRINGE_ROOT).supported)`);
     assert.equal(result.status, 0, explain(result));
   });
@@ -34,7 +37,7 @@ describe('build', function () {
   });
 
   it('marks the addon stack non-executable (GNU_STACK RW)', () => {
-    const segments = execFileSync('readelf', ['-lW', path.join(root, 'build', 'Release', 'fringe.node')], { encoding: 'utf8' });
+    const segments = execFileSync('readelf', ['-lW', addon], { encoding: 'utf8' });
     const line = segments.split('\n').find((l) => l.includes('GNU_STACK'));
     assert.ok(line, 'a GNU_STACK segment');
     assert.match(line, /RW /);

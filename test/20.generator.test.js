@@ -607,13 +607,32 @@ describe('worker_threads', () => {
     await new Promise((resolve) => worker.on('exit', resolve));
   });
 
-  it('cannot be handed to another thread: posting a Generator throws DataCloneError', () => {
+  it('cannot be handed to another thread: posting a Generator throws DataCloneError (Node 20) or delivers an empty object', async () => {
+    // Node 20's serializer refuses objects with internal fields; from Node 22
+    // it sends them as empty plain objects. Either way nothing of the
+    // generator reaches the other side.
     const { MessageChannel } = require('node:worker_threads');
     const { port1, port2 } = new MessageChannel();
     const gen = new Generator((y) => y.suspend());
     gen.resume();
-    assert.throws(() => port1.postMessage(gen), (e) => e.name === 'DataCloneError');
-    assert.throws(() => port1.postMessage({ nested: [gen] }), (e) => e.name === 'DataCloneError');
+    const received = [];
+    port2.on('message', (m) => received.push(m));
+    for (const message of [gen, { nested: [gen] }]) {
+      try {
+        port1.postMessage(message);
+      } catch (e) {
+        assert.equal(e.name, 'DataCloneError');
+        assert.equal(Number(process.versions.node.split('.')[0]), 20, 'only Node 20 refuses');
+      }
+    }
+    port1.postMessage('end');
+    await new Promise((resolve) => port2.on('message', (m) => m === 'end' && resolve()));
+    for (const m of received.slice(0, -1)) {
+      const value = m.nested ? m.nested[0] : m;
+      assert.deepEqual(Object.keys(value), []);
+      assert.equal(value instanceof Generator, false);
+      assert.equal(typeof value.resume, 'undefined');
+    }
     port1.close();
     port2.close();
     assert.equal(gen.resume(), undefined);  // still fine on its own thread

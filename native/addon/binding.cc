@@ -25,6 +25,7 @@
 
 #include "native_bench.h"
 #include "runtime.h"
+#include "v8_compat.h"
 
 namespace fringe {
 namespace {
@@ -96,15 +97,15 @@ struct Receiver {
 };
 __attribute__((always_inline)) inline Receiver ReceiverOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Local<v8::Object> self = info.This();
-  return Receiver{static_cast<Coroutine*>(self->GetAlignedPointerFromInternalField(kCoroutineField)),
-                  static_cast<AddonState*>(self->GetAlignedPointerFromInternalField(kStateField))};
+  return Receiver{static_cast<Coroutine*>(GetInternalPointer(self, kCoroutineField)),
+                  static_cast<AddonState*>(GetInternalPointer(self, kStateField))};
 }
 
 StackBox* UnwrapStack(AddonState* state, v8::Local<v8::Value> value) {
   if (!value->IsObject()) return nullptr;
   v8::Local<v8::Object> object = value.As<v8::Object>();
-  if (object->InternalFieldCount() != 3 || object->GetAlignedPointerFromInternalField(1) != state) return nullptr;
-  return static_cast<StackBox*>(object->GetAlignedPointerFromInternalField(0));
+  if (object->InternalFieldCount() != 3 || GetInternalPointer(object, 1) != state) return nullptr;
+  return static_cast<StackBox*>(GetInternalPointer(object, 0));
 }
 
 // --- Stacks -----------------------------------------------------------------
@@ -128,8 +129,8 @@ v8::Local<v8::Object> WrapStack(AddonState* state, v8::Isolate* isolate, Budgete
   box->base = stack.base();
   box->limit = stack.limit();
   box->stack = std::move(stack);
-  object->SetAlignedPointerInInternalField(0, box);
-  object->SetAlignedPointerInInternalField(1, state);
+  SetInternalPointer(object, 0, box);
+  SetInternalPointer(object, 1, state);
   box->handle.Reset(isolate, object);
   box->handle.SetWeak(box, &OnStackCollected, v8::WeakCallbackType::kParameter);
   return object;
@@ -248,8 +249,8 @@ void CoroutineNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
                       "Cannot map a stack of " + std::to_string(static_cast<std::size_t>(size)) + " bytes: " + reason);
   }
   v8::Local<v8::Object> self = info.This();
-  self->SetAlignedPointerInInternalField(kCoroutineField, co);
-  self->SetAlignedPointerInInternalField(kStateField, state);
+  SetInternalPointer(self, kCoroutineField, co);
+  SetInternalPointer(self, kStateField, state);
   co->owner.Reset(isolate, self);
   co->owner.SetWeak(co, &OnGeneratorCollected, v8::WeakCallbackType::kParameter);
 }
@@ -258,7 +259,7 @@ void CoroutineNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // forgets it (kResume then reports ERR_GENERATOR_DONE) and it is freed now,
 // rather than by a weak callback and the reaper after the object dies.
 void Forget(AddonState* state, Coroutine* co, v8::Local<v8::Object> self) {
-  self->SetAlignedPointerInInternalField(kCoroutineField, nullptr);
+  SetInternalPointer(self, kCoroutineField, nullptr);
   state->runtime->Delete(co);  // resets its weak handle
 }
 
@@ -367,24 +368,15 @@ void DeliverResult(const v8::FunctionCallbackInfo<v8::Value>& info) {
   state->runtime->Deliver(info[0]->IsTrue(), info[1]);
 }
 
-// starting(): from lib's fiberMain when it starts: the Generator to run.
-void Starting(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  AddonState* state = StateOf(info);
-  Coroutine* co = state->runtime ? state->runtime->current_coroutine() : nullptr;
-  if (co == nullptr || co->resume_call == nullptr) {
-    return ThrowError(info.GetIsolate(), "ERR_NOT_IN_GENERATOR", "starting() called outside of a fiber");
-  }
-  info.GetReturnValue().Set(co->resume_call->This());
-}
-
-// park(): from lib's fiberMain after deliver(): the next Generator to run
-// on this fiber, or undefined when fiberMain should return.
+// park(): from lib's fiberMain after deliver(): true when the next body is
+// to start on this fiber (its resume() has left it for fiberMain to take),
+// false when fiberMain should return.
 void ParkFiber(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   if (!state->runtime || state->runtime->current_coroutine() == nullptr) {
     return ThrowError(info.GetIsolate(), "ERR_NOT_IN_GENERATOR", "park() called outside of a fiber");
   }
-  if (Coroutine* next = state->runtime->Park()) info.GetReturnValue().Set(next->resume_call->This());
+  info.GetReturnValue().Set(state->runtime->Park() != nullptr);
 }
 
 // generator[kDiscard](): finishes a generator that never ran (return() or
@@ -577,7 +569,7 @@ AddonState* StateFor(v8::Isolate* isolate) {
 
 v8::Local<v8::Function> SetMethod(v8::Local<v8::Context> context, v8::Local<v8::Object> target, const char* name,
                                   v8::FunctionCallback callback, v8::Local<v8::Value> data) {
-  v8::Isolate* isolate = context->GetIsolate();
+  v8::Isolate* isolate = IsolateOf(context);
   v8::Local<v8::FunctionTemplate> t =
       v8::FunctionTemplate::New(isolate, callback, data, v8::Local<v8::Signature>(), 0, v8::ConstructorBehavior::kThrow,
                                 v8::SideEffectType::kHasSideEffect);
@@ -606,7 +598,7 @@ void PinLibrary() {
 }  // namespace
 
 void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v8::Context> context) {
-  v8::Isolate* isolate = context->GetIsolate();
+  v8::Isolate* isolate = IsolateOf(context);
   PinLibrary();
   AddonState* state = StateFor(isolate);
   node::AddEnvironmentCleanupHook(isolate, &Cleanup, state);
@@ -652,7 +644,6 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
   SetMethod(context, exports, "current", Current, data);
   SetMethod(context, exports, "deliver", DeliverResult, data);
   SetMethod(context, exports, "park", ParkFiber, data);
-  SetMethod(context, exports, "starting", Starting, data);
   state->reap.Reset(isolate, SetMethod(context, exports, "reap", Reap, data));
   SetMethod(context, exports, "setHooks", SetHooks, data);
   SetMethod(context, exports, "setPoolSize", SetPoolSize, data);

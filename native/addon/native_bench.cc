@@ -2,6 +2,8 @@
 
 #include "native_bench.h"
 
+#include "v8_compat.h"
+
 #include <ucontext.h>
 
 #include <chrono>
@@ -123,7 +125,7 @@ void BenchNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }  // namespace
 
 void InitializeNativeBench(v8::Local<v8::Context> context, v8::Local<v8::Object> exports) {
-  v8::Isolate* isolate = context->GetIsolate();
+  v8::Isolate* isolate = IsolateOf(context);
   exports
       ->Set(context, v8::String::NewFromUtf8Literal(isolate, "benchNative"),
             v8::FunctionTemplate::New(isolate, BenchNative)->GetFunction(context).ToLocalChecked())

@@ -23,6 +23,7 @@ Runtime::Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHook
       current_(&root_) {
   root_.js_limit = *hooks_.real_jslimit;
   root_.stack_start = hooks_.thread_stack_start;
+  root_.v8_stack_size = *hooks_.stack_size;
   isolate_->AddGCPrologueCallback(&CheckStackStart, this);
 }
 
@@ -46,6 +47,7 @@ Fiber* Runtime::NewFiber(BudgetedStack stack) {
   char* base = static_cast<char*>(fiber->stack.base());
   fiber->js_limit = reinterpret_cast<std::uintptr_t>(fiber->stack.limit()) + kNativeReserve;
   fiber->stack_start = base;
+  fiber->v8_stack_size = fiber->stack.size();
   fiber->link = arch::link_slot(base);
   // The stack's touched pages and the fiber's handle block are memory V8 does
   // not see; telling it keeps GCs (which find unreachable generators and so
@@ -216,8 +218,8 @@ void Runtime::RunFiber(Fiber* fiber) {
   v8::Local<v8::Context> context = main->GetCreationContextChecked();
   v8::Context::Scope context_scope(context);
   v8::TryCatch try_catch(isolate);
-  // fiberMain() asks for its first Generator (starting()): passed as an
-  // argument it would stay on this stack, alive, for the fiber's whole life.
+  // fiberMain() gets no arguments: anything passed would stay on this stack,
+  // alive, for the fiber's whole life (lib hands it each body to run).
   v8::MaybeLocal<v8::Value> result = main->Call(context, v8::Undefined(isolate), 0, nullptr);
   if (!result.IsEmpty()) return;  // the last body's result was delivered
   // fiberMain catches what bodies throw; what gets here is termination (or

@@ -58,6 +58,7 @@ struct ExecutionContext {
   void* sp = nullptr;                 // machine stack pointer while not running
   std::uintptr_t js_limit = 0;        // V8's stack limit while it runs
   const void* stack_start = nullptr;  // cppgc's conservative scan start while it runs
+  std::size_t v8_stack_size = 0;      // Isolate::stack_size_ while it runs
 };
 
 struct Fiber : ExecutionContext {
@@ -91,8 +92,9 @@ struct Coroutine {
   v8::Local<v8::Value> in;   // resumer -> coroutine
   v8::Local<v8::Value> out;  // coroutine -> resumer, at suspend()
   Outcome outcome = Outcome::kYielded;
-  // The resume() call waiting for this coroutine: the first one carries the
-  // body and its yielder, its return-value slot receives the result.
+  // The resume() call waiting for this coroutine: its return-value slot
+  // receives the result. (The first one's caller in lib hands the body and
+  // its yielder to fiberMain.)
   const v8::FunctionCallbackInfo<v8::Value>* resume_call = nullptr;
 
   v8::Global<v8::Object> owner;  // weak: the Generator object
@@ -154,7 +156,7 @@ class Runtime {
   /// exception) into the waiting resume() call's return-value slot.
   void Deliver(bool threw, v8::Local<v8::Value> result);
   /// From fiberMain after Deliver: parks the fiber and switches back to the
-  /// resumer. Returns the next Generator to run on it, or null when the fiber
+  /// resumer. Returns the next coroutine to run on it, or null when the fiber
   /// must end (fiberMain then returns).
   inline Coroutine* Park();
   void set_fiber_main(v8::Isolate* isolate, v8::Local<v8::Function> main) { fiber_main_.Reset(isolate, main); }
@@ -261,8 +263,11 @@ __attribute__((always_inline)) inline void Runtime::SwitchTo(ExecutionContext* t
     StartFresh(static_cast<Fiber*>(target));
   }
   if (debugging) SetStackLimit(target->js_limit);
-  // After Restore: restoring Debug state may reset the stack start.
+  // After Restore: restoring Debug state may reset the stack start. V8's
+  // own idea of "the thread's stack" follows the running stack too.
   *hooks_.stack_start = target->stack_start;
+  *hooks_.stack_start_tls = target->stack_start;
+  *hooks_.stack_size = target->v8_stack_size;
   current_ = target;
 
   arch::Transfer back;

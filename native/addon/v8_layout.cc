@@ -35,12 +35,19 @@ const char kDebugArchive[] = "_ZN2v88internal5Debug12ArchiveDebugEPc";
 const char kDebugRestore[] = "_ZN2v88internal5Debug12RestoreDebugEPc";
 const char kDebugThreadInit[] = "_ZN2v88internal5Debug10ThreadInitEv";
 const char kDebugSize[] = "_ZN2v88internal5Debug21ArchiveSpacePerThreadEv";
+const char kStackGuardSetLimit[] = "_ZN2v88internal10StackGuard13SetStackLimitEm";
 const char kStackGuardArchive[] = "_ZN2v88internal10StackGuard17ArchiveStackGuardEPc";
 const char kEagerlyArchive[] = "_ZN2v88internal13ThreadManager20EagerlyArchiveThreadEv";
 const char kStateNext[] = "_ZN2v88internal11ThreadState4NextEv";
 const char kStateUnlink[] = "_ZN2v88internal11ThreadState6UnlinkEv";
 const char kLockerIsLocked[] = "_ZN2v86Locker8IsLockedEPNS_7IsolateE";
 const char kHeapStack[] = "_ZN2v88internal4Heap5stackEv";
+const char kStackGetStart[] = "_ZN2v84base5Stack13GetStackStartEv";
+const char kIsOnCentralStack[] = "_ZN2v88internal7Isolate16IsOnCentralStackEv";  // V8 12.4 and later
+const char kIsolateAddGCPrologue[] =
+    "_ZN2v87Isolate21AddGCPrologueCallbackEPFvPS0_NS_6GCTypeENS_15GCCallbackFlagsEES2_";
+const char kHeapAddGCPrologue[] =
+    "_ZN2v88internal4Heap21AddGCPrologueCallbackEPFvPNS_7IsolateENS_6GCTypeENS_15GCCallbackFlagsEPvES4_S6_";
 const char kDebugIsActiveAddress[] = "_ZN2v88internal17ExternalReference23debug_is_active_addressEPNS0_7IsolateE";
 const char kJsLimitAddress[] = "_ZN2v88internal17ExternalReference18address_of_jslimitEPNS0_7IsolateE";
 const char kRealJsLimitAddress[] = "_ZN2v88internal17ExternalReference23address_of_real_jslimitEPNS0_7IsolateE";
@@ -97,12 +104,16 @@ void V8Layout::Resolve() {
   const std::vector<std::string> names = {
       sym::kHsiArchive, sym::kHsiRestore, sym::kHsiFree, sym::kHsiSize, sym::kIsolateArchive,
       sym::kIsolateInit, sym::kRelocatableArchive, sym::kRelocatableRestore, sym::kRelocatableSize, sym::kDebugArchive,
-      sym::kDebugRestore, sym::kDebugThreadInit, sym::kDebugSize, sym::kStackGuardArchive,
-      sym::kEagerlyArchive, sym::kStateNext, sym::kStateUnlink, sym::kLockerIsLocked, sym::kHeapStack,
+      sym::kDebugRestore, sym::kDebugThreadInit, sym::kDebugSize, sym::kStackGuardArchive, sym::kStackGuardSetLimit,
+      sym::kEagerlyArchive, sym::kStateNext, sym::kStateUnlink, sym::kLockerIsLocked, sym::kHeapStack, sym::kStackGetStart, sym::kIsolateAddGCPrologue, sym::kHeapAddGCPrologue,
       sym::kDebugIsActiveAddress, sym::kJsLimitAddress, sym::kRealJsLimitAddress, sym::kHsiAddress,
       sym::kHandleScopeNextAddress};
+  // Looked up too, but absent from older V8s.
+  const std::vector<std::string> optional = {sym::kIsOnCentralStack};
+  std::vector<std::string> all = names;
+  all.insert(all.end(), optional.begin(), optional.end());
   std::string resolve_error;
-  auto found = SymbolResolver().Resolve(names, &resolve_error);
+  auto found = SymbolResolver().Resolve(all, &resolve_error);
   std::string missing;
   for (const auto& name : names) {
     if (!found.count(name)) missing += (missing.empty() ? "" : ", ") + name;
@@ -130,6 +141,8 @@ void V8Layout::Resolve() {
   address_of_real_jslimit = reinterpret_cast<AddressFunction>(fn(sym::kRealJsLimitAddress));
   handle_scope_implementer_address = reinterpret_cast<AddressFunction>(fn(sym::kHsiAddress));
   handle_scope_next_address = reinterpret_cast<AddressFunction>(fn(sym::kHandleScopeNextAddress));
+  thread_stack_start = reinterpret_cast<StackStartFunction>(fn(sym::kStackGetStart));
+  stack_guard_set_limit = reinterpret_cast<SetLimitFunction>(fn(sym::kStackGuardSetLimit));
 
   // Sizes: each ArchiveSpacePerThread is a static function returning a
   // constant. ThreadLocalTop's and StackGuard's are inline in V8's headers,
@@ -268,45 +281,103 @@ void V8Layout::Resolve() {
     }
     debug_thread_local = lowest;
   }
+  // The isolate's Heap is a member of the isolate: the public
+  // v8::Isolate::AddGCPrologueCallback tail-calls
+  // Heap::AddGCPrologueCallback with `this` = isolate + offset.
+  {
+    x86::Analysis a = Decode(fn(sym::kIsolateAddGCPrologue), 3);
+    for (const auto& c : a.calls) {
+      std::int64_t add = 0;
+      if (c.target == reinterpret_cast<std::uintptr_t>(fn(sym::kHeapAddGCPrologue)) && c.rdi.Is(0, {}, &add)) {
+        isolate_heap = add;
+      }
+    }
+    if (isolate_heap <= 0) {
+      Fail("cannot decode Isolate::heap_ from v8::Isolate::AddGCPrologueCallback (" + a.error + ")");
+      return;
+    }
+  }
   // cppgc's conservative stack scan starts at Stack::stack_start_, the first
-  // field of the ::heap::base::Stack that Heap::stack() returns:
-  // `return isolate_->stack();` (V8 11.3).
+  // field of the ::heap::base::Stack that Heap::stack() returns. V8 11.3:
+  // `return isolate_->stack();` (heap[+a]+b, a the heap's isolate_); 12.4 to
+  // 14.6: the main thread's LocalHeap's stack (also heap[+a]+b). Either way
+  // one load from the heap and an offset; Bind() follows them.
   {
     x86::Analysis a = Decode(fn(sym::kHeapStack), 1);
-    std::int64_t add = 0;
     const x86::Symbol& r = a.return_value;
     if (!(r.argument == 0 && r.steps == 2 && r.step[0].load && !r.step[1].load)) {
       Fail("cannot decode Heap::stack() (" + r.ToString() + ")");
       return;
     }
-    add = r.step[1].offset;
-    isolate_stack_start = add;
+    heap_stack_holder = r.step[0].offset;
+    isolate_stack_start = r.step[1].offset;
   }
   // HandleScopeImplementer::RestoreThread(from): copies `from` over itself,
-  // then `*isolate_->handle_scope_data() = handle_scope_data_`: loads from
-  // this+X (the copy) and stores to isolate+Y (the live data); isolate_ is
-  // the implementer's first field.
+  // then `*isolate_->handle_scope_data() = handle_scope_data_`. The stores
+  // through isolate_ (the implementer's first field) give the live data's
+  // offset and size. Which implementer bytes they copy is left to the
+  // compiler (V8 12.4's gcc reuses a register of the copy, 14.6's clang
+  // reads `from`), so it is measured instead: run RestoreThread on a fake
+  // implementer and isolate of our own, with each word of `from` holding its
+  // own offset, and read back which words arrived.
   {
     x86::Analysis a = Decode(fn(sym::kHsiRestore), 2);
-    std::int64_t copy_lo = -1, copy_hi = -1, live_lo = -1, live_hi = -1;
+    std::int64_t live_lo = -1, live_hi = -1;
     for (const auto& access : a.accesses) {
       int size = access.size > 0 ? access.size : 8;
-      if (!access.store && access.base.argument == 0 && access.base.steps == 0 && access.displacement > 0) {
-        if (copy_lo < 0 || access.displacement < copy_lo) copy_lo = access.displacement;
-        copy_hi = std::max(copy_hi, access.displacement + size);
-      }
       if (access.store && access.base.Is(0, {0})) {
         if (live_lo < 0 || access.displacement < live_lo) live_lo = access.displacement;
         live_hi = std::max(live_hi, access.displacement + size);
       }
     }
-    if (copy_lo < 0 || live_lo < 0 || copy_hi - copy_lo != live_hi - live_lo) {
-      Fail("cannot decode HandleScopeImplementer::RestoreThread");
+    if (live_lo < 0 || live_hi - live_lo < 16 || live_hi - live_lo > 256 || live_hi > 0x10000 || live_lo % 8 != 0) {
+      Fail("cannot decode HandleScopeImplementer::RestoreThread (" + a.error + ")");
       return;
     }
-    hsi_handle_scope_data = copy_lo;
+    const std::size_t words = hsi_size / 8;
+    constexpr std::uint64_t kMark = 0x5eed000000000000;
+    std::vector<std::uint64_t> from(words), fake_hsi(words), fake_isolate(static_cast<std::size_t>(live_hi) / 8 + 8);
+    for (std::size_t i = 0; i < words; i++) from[i] = kMark | (i * 8);
+    from[0] = fake_hsi[0] = reinterpret_cast<std::uint64_t>(fake_isolate.data());  // isolate_
+    char* end = hsi_restore(fake_hsi.data(), reinterpret_cast<char*>(from.data()));
+    const std::size_t n = static_cast<std::size_t>(live_hi - live_lo) / 8;
+    const std::uint64_t* live = &fake_isolate[static_cast<std::size_t>(live_lo) / 8];
+    bool consecutive = end == reinterpret_cast<char*>(from.data()) + hsi_size && (live[0] & ~0xffffull) == kMark;
+    for (std::size_t i = 1; consecutive && i < n; i++) consecutive = live[i] == live[0] + i * 8;
+    if (!consecutive) {
+      Fail("HandleScopeImplementer::RestoreThread does not copy one run of the implementer to the isolate");
+      return;
+    }
+    hsi_handle_scope_data = static_cast<std::ptrdiff_t>(live[0] & 0xffff);
     isolate_handle_scope_data = live_lo;
-    handle_scope_data_size = static_cast<std::size_t>(copy_hi - copy_lo);
+    handle_scope_data_size = n * 8;
+  }
+  // v8::base::Stack::GetStackStart() caches the thread's stack start in a
+  // thread_local of the executable (initial-exec TLS): its first instruction
+  // is `mov %fs:disp32,%rax`. V8 12.4+ compares the stack pointer against it
+  // (Isolate::IsOnCentralStack, CHECKed by Heap::CollectGarbage from 13.6),
+  // and Isolate::Enter and Heap::SetStackStart() read it, so a switch points
+  // it at the running stack's start.
+  {
+    const auto* code = static_cast<const std::uint8_t*>(fn(sym::kStackGetStart));
+    static const std::uint8_t kMovFsRax[] = {0x64, 0x48, 0x8b, 0x04, 0x25};
+    if (std::memcmp(code, kMovFsRax, sizeof kMovFsRax) != 0) {
+      Fail("cannot decode v8::base::Stack::GetStackStart (no thread-local cache)");
+      return;
+    }
+    std::int32_t disp;
+    std::memcpy(&disp, code + sizeof kMovFsRax, sizeof disp);
+    stack_start_tls = disp;
+  }
+  // Isolate::IsOnCentralStack(): `start - stack_size_ - margin < sp <= start`
+  // with stack_size_ an isolate field from V8 13 (V8 12.4 reads a flag).
+  if (void* central = found.count(sym::kIsOnCentralStack) ? found[sym::kIsOnCentralStack].address : nullptr) {
+    auto own = LoadsFrom(Decode(central, 1), 0);
+    if (own.size() > 1) {
+      Fail("cannot decode Isolate::stack_size_ from Isolate::IsOnCentralStack");
+      return;
+    }
+    if (own.size() == 1) isolate_stack_size = own[0];
   }
   InjectFault();
   for (std::size_t size : {hsi_size, debug_size, handle_scope_data_size}) {
@@ -468,40 +539,82 @@ bool IsolateHooks::Bind(v8::Isolate* v8_isolate, const V8Layout& layout, Isolate
     }
   }
 
-  // StackGuard::ThreadLocal = {real_jslimit_, real_climit_, jslimit_,
-  // climit_, ...}: the public accessors report two of them, and the real C
-  // limit is below the current stack pointer.
+  // StackGuard::ThreadLocal: {real_jslimit_, real_climit_, jslimit_,
+  // climit_, ...} up to V8 12.4; V8 13 dropped the C limits (C++ checks use
+  // the JS limit), leaving {real_jslimit_, -, jslimit_, -, ...}. The public
+  // accessors report the JS limits; which C limits exist is seen by calling
+  // StackGuard::SetStackLimit with a probe value and watching which words
+  // change, then setting the original limit back the same way.
   h.real_jslimit = reinterpret_cast<std::uintptr_t*>(layout.address_of_real_jslimit(iso));
   h.jslimit = reinterpret_cast<std::uintptr_t*>(layout.address_of_jslimit(iso));
   if (reinterpret_cast<char*>(h.real_jslimit) != iso + layout.isolate_stack_guard + sizeof(void*) ||
       h.jslimit != h.real_jslimit + 2) {
-    return fail("StackGuard::ThreadLocal layout differs from {real_jslimit_, real_climit_, jslimit_, climit_}");
+    return fail("StackGuard::ThreadLocal does not start with {real_jslimit_, ?, jslimit_}");
   }
-  h.real_climit = h.real_jslimit + 1;
-  h.climit = h.real_jslimit + 3;
   {
     auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
-    if (!(*h.real_climit < here && here - *h.real_climit < (std::uintptr_t{1} << 30))) {
-      return fail("the stack guard's C limit is not below the current stack");
+    const std::uintptr_t original = *h.real_jslimit;
+    if (!(original < here && here - original < (std::uintptr_t{1} << 30))) {
+      return fail("the stack guard's JS limit is not below the current stack");
+    }
+    std::uintptr_t* words = h.real_jslimit;  // the four words after StackGuard::isolate_
+    std::uintptr_t before[4];
+    std::memcpy(before, words, sizeof before);
+    const std::uintptr_t probe = original - 8 * 4096;
+    layout.stack_guard_set_limit(iso + layout.isolate_stack_guard, probe);
+    bool changed[4];
+    for (int i = 0; i < 4; i++) changed[i] = words[i] != before[i];
+    bool real_c = words[1] == probe;
+    layout.stack_guard_set_limit(iso + layout.isolate_stack_guard, original);
+    bool restored = std::memcmp(words, before, sizeof before) == 0;
+    if (!restored || !changed[0] || words[0] != original) {
+      return fail("StackGuard::SetStackLimit does not set StackGuard::real_jslimit_ as expected");
+    }
+    if (real_c && changed[1]) {
+      h.real_climit = h.real_jslimit + 1;
+      h.climit = h.real_jslimit + 3;
+    } else if (!changed[1] && !changed[3]) {
+      // No C limits: a switch writes them into two spare words of this
+      // thread (an isolate stays on the thread that binds it).
+      static thread_local std::uintptr_t spare_limits[2];
+      h.real_climit = &spare_limits[0];
+      h.climit = &spare_limits[1];
+    } else {
+      return fail("StackGuard::SetStackLimit writes words fringe does not know");
     }
   }
 
-  // cppgc stack start: the OS thread's stack top, as V8 computed it with
-  // pthread_getattr_np (base::Stack::GetStackStart).
-  h.stack_start = reinterpret_cast<const void**>(iso + layout.isolate_stack_start);
+  // cppgc stack start: V8's own idea of where this thread's stack starts
+  // (v8::base::Stack::GetStackStart: the top of the pthread stack on V8
+  // 11.3, glibc's __libc_stack_end for the main thread on 12.4 and later).
+  char* holder = static_cast<char*>(word(iso + layout.isolate_heap + layout.heap_stack_holder));
+  if (holder == nullptr) return fail("Heap::stack() has no stack yet");
+  h.stack_start = reinterpret_cast<const void**>(holder + layout.isolate_stack_start);
   {
-    pthread_attr_t attr;
-    void* base = nullptr;
-    size_t size = 0;
-    if (pthread_getattr_np(pthread_self(), &attr) != 0) return fail("pthread_getattr_np failed");
-    pthread_attr_getstack(&attr, &base, &size);
-    pthread_attr_destroy(&attr);
-    const void* top = static_cast<char*>(base) + size;
+    const void* top = layout.thread_stack_start();
     if (*h.stack_start != top) {
-      return fail("Heap::stack().stack_start_ at isolate+" + Hex(layout.isolate_stack_start) +
-                  " is not the thread's stack start");
+      return fail("Heap::stack().stack_start_ at heap[+" + Hex(layout.heap_stack_holder) + "]+" +
+                  Hex(layout.isolate_stack_start) + " is not the thread's stack start");
     }
     h.thread_stack_start = top;
+    void* thread_pointer;
+    asm("mov %%fs:0, %0" : "=r"(thread_pointer));
+    h.stack_start_tls = reinterpret_cast<const void**>(static_cast<char*>(thread_pointer) + layout.stack_start_tls);
+    if (*h.stack_start_tls != top) {
+      return fail("v8::base::Stack::GetStackStart's thread-local cache is not at %fs:" + Hex(layout.stack_start_tls));
+    }
+  }
+  // Isolate::stack_size_: v8::Isolate::SetStackLimit sets it to the distance
+  // from the stack start to the limit, so it is at most the thread's stack.
+  if (layout.isolate_stack_size >= 0) {
+    h.stack_size = reinterpret_cast<std::size_t*>(iso + layout.isolate_stack_size);
+    const auto start = reinterpret_cast<std::uintptr_t>(h.thread_stack_start);
+    if (*h.stack_size < 64 * 1024 || *h.stack_size > start - *h.real_jslimit + (1 << 20)) {
+      return fail("Isolate::stack_size_ at isolate+" + Hex(layout.isolate_stack_size) + " is not a stack size");
+    }
+  } else {
+    static thread_local std::size_t spare_stack_size;
+    h.stack_size = &spare_stack_size;
   }
   *out = h;
   return true;

@@ -29,6 +29,8 @@ class V8Layout {
   using MemberFunction = void (*)(void* self);
   using SizeFunction = int (*)();
   using AddressFunction = std::uintptr_t (*)(void* isolate);
+  using StackStartFunction = const void* (*)();
+  using SetLimitFunction = void (*)(void* stack_guard, std::uintptr_t limit);
 
   /// Resolved once per process; check ok() before use.
   static const V8Layout& Get();
@@ -55,6 +57,8 @@ class V8Layout {
   AddressFunction address_of_real_jslimit = nullptr;
   AddressFunction handle_scope_implementer_address = nullptr;
   AddressFunction handle_scope_next_address = nullptr;
+  StackStartFunction thread_stack_start = nullptr;  // v8::base::Stack::GetStackStart
+  SetLimitFunction stack_guard_set_limit = nullptr;  // StackGuard::SetStackLimit
 
   // Sizes of the archived pieces, in the order ThreadManager::Iterate reads
   // them: HandleScopeImplementer, ThreadLocalTop, Relocatable, StackGuard,
@@ -73,7 +77,10 @@ class V8Layout {
   std::ptrdiff_t isolate_stack_guard = -1;
   std::ptrdiff_t isolate_tlt = -1;
   std::ptrdiff_t isolate_relocatable_top = -1;
-  std::ptrdiff_t isolate_stack_start = -1;  // cppgc's conservative-scan start
+  std::ptrdiff_t isolate_heap = -1;
+  // cppgc's conservative-scan start: *(heap + heap_stack_holder) + isolate_stack_start.
+  std::ptrdiff_t heap_stack_holder = -1;
+  std::ptrdiff_t isolate_stack_start = -1;
   // The live HandleScopeData {next, limit, level, ...} is an Isolate field;
   // each HandleScopeImplementer keeps a copy for while it is archived.
   std::ptrdiff_t isolate_handle_scope_data = -1;
@@ -87,6 +94,8 @@ class V8Layout {
   std::ptrdiff_t thread_state_thread_manager = -1;
   std::size_t thread_state_size = 0;  // bytes our ThreadState stand-in needs
   std::ptrdiff_t debug_thread_local = -1;
+  std::int64_t stack_start_tls = 0;       // %fs offset of GetStackStart's cache
+  std::ptrdiff_t isolate_stack_size = -1;  // Isolate::stack_size_ (V8 13+), or -1
 
  private:
   V8Layout() = default;
@@ -111,12 +120,14 @@ struct IsolateHooks {
   char* tlt = nullptr;
   void** relocatable_top = nullptr;
   std::uintptr_t* real_jslimit = nullptr;
-  std::uintptr_t* real_climit = nullptr;
+  std::uintptr_t* real_climit = nullptr;  // a spare word where V8 has no C limit (13+)
   std::uintptr_t* jslimit = nullptr;  // also the interrupt flag: see SetStackLimit
-  std::uintptr_t* climit = nullptr;
+  std::uintptr_t* climit = nullptr;  // a spare word where V8 has no C limit (13+)
   const bool* debug_is_active = nullptr;
   const void** stack_start = nullptr;
   const void* thread_stack_start = nullptr;  // the OS thread's own value
+  const void** stack_start_tls = nullptr;  // GetStackStart's cache, this thread's
+  std::size_t* stack_size = nullptr;  // Isolate::stack_size_, or a spare word
 
   /// Computes and verifies the addresses for `isolate`; must run on the
   /// isolate's thread, on its own stack, outside any coroutine.

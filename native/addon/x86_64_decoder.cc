@@ -433,9 +433,15 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments)
         clobber_call();
         break;
       }
-      case 0xE9:
-      case 0xEB:  // unconditional jump: the linear walk ends here
-        d.imm(op == 0xE9 ? 4 : 1);
+      case 0xE9: {  // jmp rel32: a tail call, or a branch; the linear walk ends here
+        std::int64_t rel = d.imm(4);
+        std::uintptr_t target = reinterpret_cast<std::uintptr_t>(code + d.pos()) + rel;
+        out.calls.push_back(Call{target, regs[RDI], regs[RSI]});
+        out.error = "jump";
+        return out;
+      }
+      case 0xEB:  // jmp rel8: a branch; the linear walk ends here
+        d.imm(1);
         out.error = "jump";
         return out;
       case 0xF6:

@@ -53,7 +53,8 @@ struct Symbol {
   std::string ToString() const;
 };
 
-/// A call found in the analysed function, with the first two argument
+/// A call found in the analysed function (or a `jmp rel32` that ends it,
+/// which compilers emit for tail calls), with the first two argument
 /// registers at the call.
 struct Call {
   std::uintptr_t target;
