@@ -650,6 +650,9 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
     exports->Set(context, String(isolate, "unsupportedReason"), String(isolate, state->unsupported_reason.c_str()))
         .Check();
   }
+  exports->Set(context, String(isolate, "debugStepping"),
+               v8::Boolean::New(isolate, state->runtime != nullptr && state->runtime->debug_stepping()))
+      .Check();
   exports->Set(context, String(isolate, "minimumStackSize"),
                v8::Number::New(isolate, static_cast<double>(Runtime::kMinimumStackSize)))
       .Check();
