@@ -38,7 +38,7 @@ struct AddonState {
   v8::Global<v8::FunctionTemplate> coroutine_class;
   v8::Global<v8::ObjectTemplate> stack_template;
   v8::Global<v8::Function> generator_return;  // lib's GeneratorReturn class
-  v8::Global<v8::Function> warn;              // lib's report of an error while unwinding
+  v8::Global<v8::Function> warn;              // lib's report of what unwinding threw
   v8::Global<v8::Function> reap;              // our own reap(), for the constructor's retry
   v8::Global<v8::Function> reaper;            // lib's, called from the event loop
   uv_async_t reap_signal;
@@ -441,14 +441,13 @@ void Reap(const v8::FunctionCallbackInfo<v8::Value>& info) {
       v8::HandleScope scope(isolate);
       runtime->Resume(co, ResumeMode::kReturn, v8::Undefined(isolate), info);
       if (co->outcome == Outcome::kThrew) {
-        // The GeneratorReturn itself escaping is the normal end of unwinding.
+        // lib's warn() tells the GeneratorReturn itself escaping (the normal
+        // end of unwinding) from an error, by a brand check: InstanceOf here
+        // would run the traps of a Proxy the body threw, and whatever they
+        // throw would surface from the unrelated call that reaped.
         v8::Local<v8::Value> error = info.GetReturnValue().Get();
-        bool is_return =
-            error->InstanceOf(isolate->GetCurrentContext(), state->generator_return.Get(isolate)).FromMaybe(false);
-        if (!is_return) {
-          v8::Local<v8::Value> ignored;
-          (void)state->warn.Get(isolate)->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 1, &error).ToLocal(&ignored);
-        }
+        v8::Local<v8::Value> ignored;
+        (void)state->warn.Get(isolate)->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 1, &error).ToLocal(&ignored);
       }
       if (co->outcome == Outcome::kTerminated) {
         isolate->TerminateExecution();
