@@ -96,6 +96,32 @@ describe('hostile values thrown through a generator (fuzz seeds 1, 2: Proxy pass
   });
 });
 
+describe('yielders in a collected generator being unwound', () => {
+  it('another generator\'s yielder is ERR_WRONG_GENERATOR there too (it used to suspend the collected one)', () => {
+    const result = runScript(`
+      const { Generator } = require(process.env.FRINGE_ROOT);
+      let other;
+      const keeper = new Generator((y) => { other = y; y.suspend(); });
+      keeper.resume();
+      const seen = [];
+      (function spawn() {
+        new Generator((own) => {
+          try { own.suspend(); } finally {
+            try { other.suspend('wrong'); seen.push('suspended'); } catch (e) { seen.push(e.code ?? e.constructor.name); }
+            try { own.suspend('cleanup'); seen.push('own yielder suspends'); } catch (e) { seen.push(e.constructor.name); }
+          }
+        }).resume();
+      })();
+      gc();
+      new Generator(() => {}).resume();  // a safe point: unwinds it
+      console.log(JSON.stringify(seen));
+    `, ['--expose-gc']);
+    assert.equal(result.status, 0, explain(result));
+    // Its own yielder still works: the reaper resumes it again (return()).
+    assert.deepEqual(JSON.parse(result.stdout), ['ERR_WRONG_GENERATOR', 'GeneratorReturn']);
+  });
+});
+
 describe('Generator.poolSize out of range (fuzz seed 2)', () => {
   it('is a RangeError with code ERR_OUT_OF_RANGE, like every other bad size', () => {
     const before = Generator.poolSize;

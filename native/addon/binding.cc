@@ -348,9 +348,9 @@ void SuspendFrom(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!RequireRuntime(state, isolate)) return;
   Coroutine* co = state->runtime->current_coroutine();
   if (co == nullptr) return ThrowError(isolate, "ERR_NOT_IN_GENERATOR", "suspend() called outside of a generator");
-  // A generator being unwound after its collection accepts its yielder too:
-  // it has no Generator left to compare with, and only its own code runs.
-  if (!info[0]->IsNumber() || (info[0].As<v8::Number>()->Value() != co->id && !co->collected)) {
+  // By id, also for a generator being unwound after its collection: its
+  // cleanup code using another generator's yielder is as wrong as anywhere.
+  if (!info[0]->IsNumber() || info[0].As<v8::Number>()->Value() != co->id) {
     return ThrowError(isolate, "ERR_WRONG_GENERATOR",
                       "This yielder belongs to a generator that is not the innermost running one");
   }
