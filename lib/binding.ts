@@ -42,6 +42,8 @@ export interface Binding {
   readonly minimumStackSize: number;
   readonly defaultStackSize: number;
   readonly pageSize: number;
+  /** Whether a debugger's step in progress is re-armed when its side resumes (see v8_thread_state.cc). */
+  readonly debugStepping: boolean;
   /** Shared with native code: see StatusSlot. */
   readonly status: Int32Array;
   readonly Coroutine: NativeCoroutineClass;

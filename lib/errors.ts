@@ -32,7 +32,17 @@ export function error(code: ErrorCode, message: string): FringeError {
   return e;
 }
 
+// What was received, for a message. Inspecting a hostile value (a revoked
+// Proxy, a throwing getter) must not replace the error being reported.
 function describe(value: unknown): string {
+  try {
+    return describeUnsafe(value);
+  } catch {
+    return typeof value === 'function' ? 'a function' : 'an object';
+  }
+}
+
+function describeUnsafe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   switch (typeof value) {

@@ -8,8 +8,8 @@
 // reach any more is collected, and then unwound.
 
 import { binding, type NativeCoroutineClass, type NativeHandle, Outcome, ResumeMode, StatusSlot } from './binding';
-import { error, typeError } from './errors';
-import { DEFAULT_STACK_SIZE, OsStack, stackHandle, validateStackSize, wrapStack } from './stack';
+import { error, rangeError, typeError } from './errors';
+import { DEFAULT_STACK_SIZE, OsStack, isOsStack, stackHandle, validateStackSize, wrapStack } from './stack';
 
 export type GeneratorState = 'suspended' | 'running' | 'done';
 
@@ -24,6 +24,9 @@ const kDiscard = binding.kDiscard;
 const nativeSuspend = binding.suspend;
 const nativeSuspendFrom = binding.suspendFrom;
 
+// Set in GeneratorReturn's static block (it can see the brand).
+let isGeneratorReturn: (value: unknown) => value is GeneratorReturn;
+
 /**
  * What a pending suspend() throws when return() (or the collection of an
  * unreachable suspended generator) unwinds the body. It is not an Error:
@@ -33,8 +36,15 @@ const nativeSuspendFrom = binding.suspendFrom;
 export class GeneratorReturn {
   /** The value passed to return(). */
   readonly value: unknown;
+  // A brand: recognizing a GeneratorReturn must not run code of whatever a
+  // body threw (instanceof runs a Proxy's getPrototypeOf trap).
+  readonly #brand = true;
   constructor(value: unknown) {
     this.value = value;
+  }
+
+  static {
+    isGeneratorReturn = (value) => typeof value === 'object' && value !== null && #brand in value;
   }
 }
 
@@ -79,11 +89,23 @@ const enum State {
 }
 const stateNames: readonly GeneratorState[] = ['suspended', 'running', 'done'];
 
+/**
+ * What unwinding a collected generator threw (called by the reaper). Its own
+ * GeneratorReturn escaping is the normal end; anything else is reported.
+ * Must not throw: it runs inside an unrelated call that reached a safe point.
+ */
 function warnUnwindError(e: unknown): void {
-  process.emitWarning(
-    `A generator collected while suspended threw while being unwound: ${e instanceof Error ? e.stack : String(e)}`,
-    { type: 'FringeWarning', code: 'FRINGE_UNWIND_ERROR' },
-  );
+  if (isGeneratorReturn(e)) return;
+  let shown: string;
+  try {
+    shown = e instanceof Error ? String(e.stack) : String(e);
+  } catch {
+    shown = 'a value that cannot be shown';
+  }
+  process.emitWarning(`A generator collected while suspended threw while being unwound: ${shown}`, {
+    type: 'FringeWarning',
+    code: 'FRINGE_UNWIND_ERROR',
+  });
 }
 
 /**
@@ -131,7 +153,7 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     if (typeof body !== 'function') throw typeError('body', 'a function', body);
     let native: NativeHandle | undefined;
     let size = DEFAULT_STACK_SIZE;
-    if (stack instanceof OsStack) {
+    if (isOsStack(stack)) {
       native = stackHandle(stack);
       size = stack.size;
     } else if (stack !== undefined) {
@@ -149,7 +171,7 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     this.#started = false;
     this.#body = body;
     this.#yielder = new Yielder<TYield, TNext>(id);
-    this.#stack = stack instanceof OsStack ? stack : undefined;
+    this.#stack = isOsStack(stack) ? stack : undefined;
     this.#stackSize = size;
   }
 
@@ -229,10 +251,8 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
   }
   static set poolSize(size: number) {
     if (typeof size !== 'number') throw typeError('poolSize', 'a number', size);
-    if (!Number.isInteger(size) || size < 0 || size > 65536) {
-      throw error('ERR_OUT_OF_RANGE', `Expected poolSize to be an integer from 0 to 65536, got ${size}`);
-    }
-    binding.setPoolSize(size);
+    if (!Number.isInteger(size) || size < 0 || size > 65536) throw rangeError('poolSize', 'an integer from 0 to 65536', size);
+    binding.setPoolSize(size + 0);  // -0 passes the checks above but is not a uint32 to V8
   }
 
   #run(mode: ResumeMode, input: unknown): unknown {
@@ -258,7 +278,7 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
       this.#state = State.Done;
       // A GeneratorReturn that escapes the body is the end of a return():
       // the generator has returned the value given to return().
-      if (e instanceof GeneratorReturn) return e.value;
+      if (isGeneratorReturn(e)) return e.value;
       throw e;
     }
     this.#state = status[StatusSlot.Outcome] === Outcome.Yielded ? State.Suspended : State.Done;

@@ -20,6 +20,7 @@ export function validateStackSize(size: unknown, argument: string): asserts size
 }
 
 let handleOf: (stack: OsStack) => NativeHandle;
+let hasHandle: (value: object) => boolean;
 // Set while wrapStack() constructs an OsStack around an existing native stack.
 let adopting: NativeHandle | undefined;
 
@@ -80,7 +81,17 @@ export class OsStack {
 
   static {
     handleOf = (stack) => stack.#handle;
+    hasHandle = (value) => #handle in value;
   }
+}
+
+/**
+ * @internal Whether `value` is an OsStack made by the constructor: an object
+ * that merely inherits from OsStack.prototype passes `instanceof` but has
+ * no stack behind it.
+ */
+export function isOsStack(value: unknown): value is OsStack {
+  return typeof value === 'object' && value !== null && hasHandle(value);
 }
 
 /** @internal The native stack behind an OsStack. */

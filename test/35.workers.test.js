@@ -56,6 +56,64 @@ describe('worker_threads', () => {
     assert.equal(code, 1);
     assert.equal(new Generator(() => 'still fine').resume(), 'still fine');
   });
+
+  it('terminating a worker while a nested generator loops, with its resumers and others suspended, ends the worker', async () => {
+    // The running generator is three deep (each resumed by the one above),
+    // 200 frames down, after having suspended once; 300 others are
+    // suspended, some in finally blocks.
+    const worker = new Worker(
+      `const { parentPort } = require('worker_threads');
+       const { Generator, suspend } = require(${entry});
+       const parked = [];
+       for (let i = 0; i < 300; i++) {
+         const g = new Generator(() => { try { suspend(); } finally { if (i % 2) suspend('cleaning'); } });
+         g.resume();
+         if (i % 3 === 0) g.return();
+         parked.push(g);
+       }
+       const spin = (n) => { if (n > 0) return spin(n - 1) + 1; parentPort.postMessage('spinning'); for (;;) {} };
+       const level = (depth) => new Generator(() => {
+         if (depth === 0) { suspend('once'); return spin(200); }
+         const inner = level(depth - 1);
+         inner.resume();
+         return inner.resume();
+       });
+       level(3).resume();`,
+      { eval: true },
+    );
+    await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    assert.equal(await worker.terminate(), 1);
+    assert.equal(new Generator(() => 'still fine').resume(), 'still fine');
+  });
+
+  it('terminating a worker while it switches between generators without pause ends the worker', async () => {
+    // Termination is requested while every few hundred nanoseconds a switch
+    // archives one V8 state and restores another.
+    for (let round = 0; round < 3; round++) {
+      const worker = new Worker(
+        `const { parentPort } = require('worker_threads');
+         const { Generator, suspend } = require(${entry});
+         const ring = [];
+         for (let i = 0; i < 50; i++) ring.push(new Generator(() => { let n = 0; for (;;) n += suspend(n); }));
+         let sent = false;
+         for (let k = 0; ; k++) {
+           ring[k % ring.length].resume(1);
+           if (!sent && k === 10000) { parentPort.postMessage('switching'); sent = true; }
+         }`,
+        { eval: true },
+      );
+      await new Promise((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 5 * round));
+      assert.equal(await worker.terminate(), 1);
+    }
+    assert.deepEqual([...new Generator(() => [1, 2].forEach((x) => suspend(x)))], [1, 2]);
+  });
 });
 
 describe('worker_threads without fringe on the main thread', () => {

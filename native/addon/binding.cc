@@ -40,7 +40,7 @@ struct AddonState {
   v8::Global<v8::FunctionTemplate> coroutine_class;
   v8::Global<v8::ObjectTemplate> stack_template;
   v8::Global<v8::Function> generator_return;  // lib's GeneratorReturn class
-  v8::Global<v8::Function> warn;              // lib's report of an error while unwinding
+  v8::Global<v8::Function> warn;              // lib's report of what unwinding threw
   v8::Global<v8::Function> reap;              // our own reap(), for the constructor's retry
   v8::Global<v8::Function> reaper;            // lib's, called from the event loop
   uv_async_t reap_signal;
@@ -350,9 +350,9 @@ void SuspendFrom(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!RequireRuntime(state, isolate)) return;
   Coroutine* co = state->runtime->current_coroutine();
   if (co == nullptr) return ThrowError(isolate, "ERR_NOT_IN_GENERATOR", "suspend() called outside of a generator");
-  // A generator being unwound after its collection accepts its yielder too:
-  // it has no Generator left to compare with, and only its own code runs.
-  if (!info[0]->IsNumber() || (info[0].As<v8::Number>()->Value() != co->id && !co->collected)) {
+  // By id, also for a generator being unwound after its collection: its
+  // cleanup code using another generator's yielder is as wrong as anywhere.
+  if (!info[0]->IsNumber() || info[0].As<v8::Number>()->Value() != co->id) {
     return ThrowError(isolate, "ERR_WRONG_GENERATOR",
                       "This yielder belongs to a generator that is not the innermost running one");
   }
@@ -434,14 +434,13 @@ void Reap(const v8::FunctionCallbackInfo<v8::Value>& info) {
       v8::HandleScope scope(isolate);
       runtime->Resume(co, ResumeMode::kReturn, v8::Undefined(isolate), info);
       if (co->outcome == Outcome::kThrew) {
-        // The GeneratorReturn itself escaping is the normal end of unwinding.
+        // lib's warn() tells the GeneratorReturn itself escaping (the normal
+        // end of unwinding) from an error, by a brand check: InstanceOf here
+        // would run the traps of a Proxy the body threw, and whatever they
+        // throw would surface from the unrelated call that reaped.
         v8::Local<v8::Value> error = info.GetReturnValue().Get();
-        bool is_return =
-            error->InstanceOf(isolate->GetCurrentContext(), state->generator_return.Get(isolate)).FromMaybe(false);
-        if (!is_return) {
-          v8::Local<v8::Value> ignored;
-          (void)state->warn.Get(isolate)->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 1, &error).ToLocal(&ignored);
-        }
+        v8::Local<v8::Value> ignored;
+        (void)state->warn.Get(isolate)->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 1, &error).ToLocal(&ignored);
       }
       if (co->outcome == Outcome::kTerminated) {
         isolate->TerminateExecution();
@@ -659,6 +658,9 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
     exports->Set(context, String(isolate, "unsupportedReason"), String(isolate, state->unsupported_reason.c_str()))
         .Check();
   }
+  exports->Set(context, String(isolate, "debugStepping"),
+               v8::Boolean::New(isolate, state->runtime != nullptr && state->runtime->debug_stepping()))
+      .Check();
   exports->Set(context, String(isolate, "minimumStackSize"),
                v8::Number::New(isolate, static_cast<double>(Runtime::kMinimumStackSize)))
       .Check();

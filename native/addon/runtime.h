@@ -168,6 +168,8 @@ class Runtime {
   std::size_t pooled() const { return pool_.size(); }
   std::size_t live_coroutines() const { return all_.size(); }
   const ScavengeFilter& scavenge_filter() const { return filter_; }
+  /// Whether a debugger's step survives a switch (V8ThreadState::RestoreDebugging).
+  bool debug_stepping() const { return hooks_.debug_last_step_action != nullptr; }
 
   // Generators whose Generator object was collected, to be unwound (when
   // suspended) or freed at a safe point; see binding.cc.

@@ -297,6 +297,7 @@ void V8Layout::Resolve() {
       return;
     }
   }
+  ResolveDebugStepping(fn(sym::kDebugRestore));
   // cppgc's conservative stack scan starts at Stack::stack_start_, the first
   // field of the ::heap::base::Stack that Heap::stack() returns. V8 11.3:
   // `return isolate_->stack();` (heap[+a]+b, a the heap's isolate_); 12.4 to
@@ -392,6 +393,50 @@ void V8Layout::Resolve() {
 #endif
 }
 
+// Debug::RestoreDebug(from) (V8 11.3 .. 14, debug.cc):
+//   MemCopy(&thread_local_, from, ArchiveSpacePerThread());
+//   DebugScope debug_scope(this);  ClearOneShot();
+//   if (thread_local_.last_step_action_ != StepNone) {
+//     int current_frame_count = CurrentFrameCount();
+//     int target_frame_count = thread_local_.target_frame_count_;
+//     DebuggableStackFrameIterator frames_it(isolate_);
+//     while (current_frame_count > target_frame_count) { ... Advance(); }
+//     thread_local_.break_frame_id_ = frames_it.frame()->id();
+//     PrepareStep(thread_local_.last_step_action_);
+//   }
+// The compiler moves the stepping branch out of line, so it is decoded on
+// all paths. Within thread_local_ (after the copy, whose stores are 16 or 8
+// bytes wide), last_step_action_ is the one field read as a single byte, and
+// target_frame_count_ the one four-byte field read but never written with
+// four bytes (break_frame_id_ is read and written). Anything else: unknown.
+void V8Layout::ResolveDebugStepping(void* restore_debug) {
+  constexpr std::size_t kRestoreDebugLimit = 2048;
+  x86::Analysis a = x86::Analyze(static_cast<const std::uint8_t*>(restore_debug), kRestoreDebugLimit, 2, true);
+  std::vector<std::int64_t> bytes, loads4, stores4;
+  auto add = [](std::vector<std::int64_t>& set, std::int64_t v) {
+    for (auto x : set) {
+      if (x == v) return;
+    }
+    set.push_back(v);
+  };
+  const std::int64_t lo = debug_thread_local, hi = debug_thread_local + static_cast<std::int64_t>(debug_size);
+  for (const auto& access : a.accesses) {
+    if (access.base.argument != 0 || access.base.steps != 0) continue;
+    if (access.displacement < lo || access.displacement >= hi) continue;
+    if (access.size == 1 && !access.store) add(bytes, access.displacement);
+    if (access.size == 4) add(access.store ? stores4 : loads4, access.displacement);
+  }
+  std::vector<std::int64_t> targets;
+  for (auto offset : loads4) {
+    bool stored = false;
+    for (auto s : stores4) stored |= s == offset;
+    if (!stored) targets.push_back(offset);
+  }
+  if (bytes.size() != 1 || targets.size() != 1 || (targets[0] - lo) % 4 != 0) return;
+  debug_last_step_action = bytes[0] - lo;
+  debug_target_frame_count = targets[0] - lo;
+}
+
 // Tests prove that verification catches wrong offsets by setting
 // FRINGE_FAULT_INJECTION to one of the names below: the derived value is
 // then off by one word, as it would be on a Node release whose layout moved
@@ -414,6 +459,8 @@ void V8Layout::InjectFault() {
   for (const auto& f : faults) {
     if (std::strcmp(fault, f.name) == 0) *f.offset += sizeof(void*);
   }
+  // Not a failure: generators run, a debugger's steps are not re-armed.
+  if (std::strcmp(fault, "debug_stepping_unknown") == 0) debug_last_step_action = debug_target_frame_count = -1;
   if (std::strcmp(fault, "missing_symbol") == 0) Fail("V8 internals not found in the node executable (injected)");
 }
 
@@ -519,6 +566,19 @@ bool IsolateHooks::Bind(v8::Isolate* v8_isolate, const V8Layout& layout, Isolate
     }
   }
   h.debug_is_active = reinterpret_cast<const bool*>(layout.debug_is_active_address(iso));
+  // Stepping fields: a StepAction from StepNone (-1) to StepInto (2), and
+  // with StepNone the target is -1 (ThreadInit and ClearStepping set both).
+  // Unverified means unknown, not unsupported: see V8Layout.
+  if (layout.debug_last_step_action >= 0 && layout.debug_target_frame_count >= 0 &&
+      static_cast<std::size_t>(layout.debug_last_step_action) < layout.debug_size &&
+      static_cast<std::size_t>(layout.debug_target_frame_count) + 4 <= layout.debug_size) {
+    auto* step = reinterpret_cast<const std::int8_t*>(h.debug_thread_local + layout.debug_last_step_action);
+    auto* target = reinterpret_cast<std::int32_t*>(h.debug_thread_local + layout.debug_target_frame_count);
+    if (*step >= -1 && *step <= 2 && (*step != -1 || *target == -1)) {
+      h.debug_last_step_action = step;
+      h.debug_target_frame_count = target;
+    }
+  }
 
   // Relocatable::top_: Relocatable::ArchiveState must move exactly this
   // word. A sentinel in the candidate field shows it (the field is usually

@@ -96,8 +96,15 @@ class V8Layout {
   std::ptrdiff_t debug_thread_local = -1;
   std::int64_t stack_start_tls = 0;       // %fs offset of GetStackStart's cache
   std::ptrdiff_t isolate_stack_size = -1;  // Isolate::stack_size_ (V8 13+), or -1
+  // Within Debug::thread_local_: last_step_action_ (an int8_t StepAction,
+  // -1 = StepNone) and target_frame_count_ (int). -1 when they could not be
+  // decoded: only a debugger's stepping across a switch needs them (see
+  // V8ThreadState::RestoreDebugging), so generators still run without.
+  std::ptrdiff_t debug_last_step_action = -1;
+  std::ptrdiff_t debug_target_frame_count = -1;
 
  private:
+  void ResolveDebugStepping(void* restore_debug);
   V8Layout() = default;
   void Resolve();
   void InjectFault();
@@ -124,6 +131,9 @@ struct IsolateHooks {
   std::uintptr_t* jslimit = nullptr;  // also the interrupt flag: see SetStackLimit
   std::uintptr_t* climit = nullptr;  // a spare word where V8 has no C limit (13+)
   const bool* debug_is_active = nullptr;
+  // In Debug::thread_local_ (see V8Layout); null when unknown or unverified.
+  const std::int8_t* debug_last_step_action = nullptr;
+  std::int32_t* debug_target_frame_count = nullptr;
   const void** stack_start = nullptr;
   const void* thread_stack_start = nullptr;  // the OS thread's own value
   const void** stack_start_tls = nullptr;  // GetStackStart's cache, this thread's

@@ -80,6 +80,38 @@ void V8ThreadState::StartFresh(const char* pristine_tlt) {
   // Archive() of the leaving context cleared the Relocatable top.
 }
 
+// With a debugger attached, V8 re-arms the step that was in progress when
+// this context was archived (its per-thread stepping, as for v8::Locker
+// threads): Debug::RestoreDebug walks this stack's frames down to the step's
+// target depth, `while (current_frame_count > target_frame_count_)`, then
+// prepares the step there. A step-into has no target depth (and a step-out
+// has none when there was no caller to return to): target_frame_count_ is -1,
+// the walk runs past the bottom frame and dereferences null. (A V8 bug that
+// Locker threads would hit too; fringe hits it whenever a debugger steps into
+// suspend() or resume().) For such a step the walk is made to stop at the top
+// frame -- where PrepareStep starts a step-into anyway -- and the target goes
+// back to -1 afterwards, unless PrepareStep set a real one.
+void V8ThreadState::RestoreDebugging() {
+  if (hooks_.debug_last_step_action == nullptr) {
+    // Stepping fields unknown on this V8: a plain copy never walks the stack
+    // (a step in progress is then not re-armed on this stack).
+    copy_debug_(hooks_.debug_thread_local, debug_);
+    return;
+  }
+  constexpr std::int8_t kStepNone = -1;
+  constexpr std::int32_t kNoTarget = 0x7fffffff;  // no frame count exceeds it
+  auto* step = reinterpret_cast<const std::int8_t*>(debug_ + layout_.debug_last_step_action);
+  auto* target = reinterpret_cast<std::int32_t*>(debug_ + layout_.debug_target_frame_count);
+  const bool untargeted = *step != kStepNone && *target < 0;
+  const std::int32_t saved = *target;
+  if (untargeted) *target = kNoTarget;
+  layout_.debug_restore(hooks_.debug, debug_);
+  if (untargeted) {
+    *target = saved;
+    if (*hooks_.debug_target_frame_count == kNoTarget) *hooks_.debug_target_frame_count = saved;
+  }
+}
+
 void V8ThreadState::FreeImplementer() {
   if (implementer_ready_ && home_ == blob_) layout_.hsi_free(home_);
   implementer_ready_ = false;

@@ -33,7 +33,7 @@
 //     a switch (a switch happens only inside suspend()/resume()).
 //   * Debug's thread-local bytes are copied directly. Debug::RestoreDebug
 //     also walks the stack to re-arm stepping, a quarter of a switch's cost;
-//     it is called only while a debugger is attached.
+//     it is called only while a debugger is attached (RestoreDebugging).
 // The ThreadState itself is a stand-in we own, laid out as V8's (data_,
 // next_, previous_, thread_manager_ at offsets decoded from V8's code), so
 // no V8 allocation is involved and V8 never frees it.
@@ -96,6 +96,7 @@ class V8ThreadState {
  private:
   friend class ScavengeFilter;
   char* header() const { return memory_.get(); }
+  void RestoreDebugging();
   inline void Link();
   inline void Unlink();
 
@@ -169,8 +170,7 @@ inline void V8ThreadState::Restore() {
   std::memcpy(hooks_.tlt, tlt_, v8::internal::Internals::kThreadLocalTopSize);
   *hooks_.relocatable_top = *relocatable_;
   if (*hooks_.debug_is_active) {
-    // With a debugger attached, let V8 re-arm stepping for this stack.
-    layout_.debug_restore(hooks_.debug, debug_);
+    RestoreDebugging();
   } else {
     copy_debug_(hooks_.debug_thread_local, debug_);
   }

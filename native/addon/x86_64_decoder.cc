@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 namespace fringe {
 namespace x86 {
@@ -29,6 +30,10 @@ class Decoder {
 
   bool more() const { return pos_ < size_; }
   std::size_t pos() const { return pos_; }
+  void seek(std::size_t pos) {
+    pos_ = pos;
+    ok_ = true;
+  }
   bool ok() const { return ok_; }
   std::uint8_t byte() {
     if (pos_ >= size_) {
@@ -157,12 +162,47 @@ std::string Symbol::ToString() const {
   return s;
 }
 
-Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments) {
+Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments, bool all_paths) {
   Analysis out;
   Symbol regs[17];
   for (int i = 0; i < arguments && i < 6; i++) regs[kArgumentRegisters[i]] = Symbol::Argument(i);
 
   Decoder d(code, max_bytes);
+  // With all_paths: branch targets still to walk, each with the registers
+  // as they were at the branch. A target is walked once, whatever the path
+  // that reached it first.
+  struct Path {
+    std::size_t pos;
+    Symbol regs[17];
+  };
+  std::vector<Path> pending;
+  std::vector<std::size_t> walked{0};
+  auto branch = [&](std::int64_t rel) {
+    if (!all_paths) return;
+    std::int64_t target = static_cast<std::int64_t>(d.pos()) + rel;
+    if (target < 0 || static_cast<std::size_t>(target) >= max_bytes) return;
+    for (std::size_t w : walked) {
+      if (w == static_cast<std::size_t>(target)) return;
+    }
+    walked.push_back(static_cast<std::size_t>(target));
+    Path path;
+    path.pos = static_cast<std::size_t>(target);
+    for (int r = 0; r < 17; r++) path.regs[r] = regs[r];
+    pending.push_back(path);
+  };
+  // Ends the current walk; true when another path has been taken up.
+  auto next_path = [&]() {
+    if (pending.empty()) return false;
+    d.seek(pending.back().pos);
+    for (int r = 0; r < 17; r++) regs[r] = pending.back().regs[r];
+    pending.pop_back();
+    return true;
+  };
+  auto reach_return = [&]() {
+    if (out.reached_return) return;
+    out.reached_return = true;
+    out.return_value = regs[RAX];
+  };
   auto address_of = [&](const ModRM& m) -> Symbol {
     if (m.base < 0 || m.base == 16 || m.index >= 0) return Symbol::Unknown();
     return regs[m.base].Add(m.disp);
@@ -176,7 +216,11 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments)
     for (int r : {int{RAX}, int{RCX}, int{RDX}, int{RSI}, int{RDI}, 8, 9, 10, 11}) regs[r] = Symbol::Unknown();
   };
 
-  while (d.more()) {
+  for (;;) {
+    if (!d.more() || !d.ok()) {
+      if (next_path()) continue;
+      break;
+    }
     const std::uint8_t* insn_start = code + d.pos();
     int rex = 0;
     bool opsize16 = false, rep = false, repne = false;
@@ -215,11 +259,14 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments)
         continue;
       }
       if (op2 >= 0x80 && op2 <= 0x8F) {  // jcc rel32: follow the fall-through
-        d.imm(4);
+        branch(d.imm(4));
         continue;
       }
       if (op2 == 0x05 || op2 == 0x0B || op2 == 0xA2 || op2 == 0x31 || (op2 >= 0xC8 && op2 <= 0xCF)) {
-        if (op2 == 0x0B) break;  // ud2
+        if (op2 == 0x0B) {  // ud2
+          if (next_path()) continue;
+          break;
+        }
         if (op2 == 0xA2 || op2 == 0x31) {
           regs[RAX] = regs[RDX] = Symbol::Unknown();
           regs[RBX] = regs[RCX] = Symbol::Unknown();
@@ -286,7 +333,7 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments)
       continue;
     }
     if (op >= 0x70 && op <= 0x7F) {  // jcc rel8: follow the fall-through
-      d.imm(1);
+      branch(d.imm(1));
       continue;
     }
     if (op >= 0x90 && op <= 0x97) {
@@ -405,12 +452,12 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments)
       }
       case 0xC2:
         d.imm(2);
-        out.reached_return = true;
-        out.return_value = regs[RAX];
+        reach_return();
+        if (next_path()) continue;
         return out;
       case 0xC3:
-        out.reached_return = true;
-        out.return_value = regs[RAX];
+        reach_return();
+        if (next_path()) continue;
         return out;
       case 0xC6:
       case 0xC7: {  // mov r/m, imm
@@ -424,6 +471,7 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments)
         regs[RBP] = regs[RSP] = Symbol::Unknown();
         break;
       case 0xCC:
+        if (next_path()) continue;
         out.error = "int3";
         return out;
       case 0xE8: {  // call rel32
@@ -433,17 +481,19 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments)
         clobber_call();
         break;
       }
-      case 0xE9: {  // jmp rel32: a tail call, or a branch; the linear walk ends here
-        std::int64_t rel = d.imm(4);
-        std::uintptr_t target = reinterpret_cast<std::uintptr_t>(code + d.pos()) + rel;
-        out.calls.push_back(Call{target, regs[RDI], regs[RSI]});
+      case 0xE9:
+      case 0xEB: {  // unconditional jump: a branch, or (rel32) a tail call
+        std::int64_t rel = d.imm(op == 0xE9 ? 4 : 1);
+        if (op == 0xE9) {
+          // Recorded as a call too: compilers end functions with tail calls.
+          out.calls.push_back(Call{reinterpret_cast<std::uintptr_t>(code + d.pos()) + rel, regs[RDI], regs[RSI]});
+        }
+        branch(rel);
+        if (next_path()) continue;
+        if (out.reached_return) return out;
         out.error = "jump";
         return out;
       }
-      case 0xEB:  // jmp rel8: a branch; the linear walk ends here
-        d.imm(1);
-        out.error = "jump";
-        return out;
       case 0xF6:
       case 0xF7: {
         ModRM m = d.modrm(rex);
@@ -463,6 +513,8 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments)
           out.calls.push_back(Call{0, regs[RDI], regs[RSI]});
           clobber_call();
         } else if (op == 0xFF && (sub == 4 || sub == 5)) {  // indirect jump
+          if (next_path()) continue;
+          if (out.reached_return) return out;
           out.error = "indirect jump";
           return out;
         } else if (sub < 2) {
@@ -476,9 +528,8 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments)
         return out;
     }
     (void)insn_start;
-    if (!d.ok()) break;
   }
-  if (out.error.empty()) out.error = "no return within the byte limit";
+  if (out.error.empty() && !out.reached_return) out.error = "no return within the byte limit";
   return out;
 }
 

@@ -10,7 +10,10 @@
 //     mov 0xe3b0(%rax), %rdi
 // %rdi is arg0 -> load +0x48 -> load +0xe3b0. The analysis is a straight
 // walk from the function's first instruction to its first `ret` (or a
-// length limit): enough for the small functions it is used on. Anything it
+// length limit): enough for the small functions it is used on. On request
+// it also walks every branch target once, with the registers as they were
+// at the branch, for code that a compiler moved out of line (a cold path
+// after the first `ret`). Anything it
 // does not model makes the written register unknown, so a pattern it does
 // not understand gives "no result", never a wrong offset. Callers verify
 // every derived offset against the live isolate anyway.
@@ -81,8 +84,10 @@ struct Analysis {
 
 /// Walks the function at `code` (at most `max_bytes`) and records calls and
 /// memory accesses with symbolic operands. `arguments` says how many of the
-/// integer argument registers hold arguments.
-Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments);
+/// integer argument registers hold arguments. With `all_paths`, the targets
+/// of jumps inside the limit are walked too (each once); return_value is then
+/// the one at the first `ret` reached on the straight walk.
+Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments, bool all_paths = false);
 
 }  // namespace x86
 }  // namespace fringe
