@@ -103,9 +103,14 @@ const nativePark = binding.park;
 // another, parking the fiber in between.
 let fiberMain: () => void;
 
+// `implements Iterator`, not the built-in Generator interface: with lib
+// esnext that interface carries the iterator helpers (map, filter, ...),
+// which this class does not inherit, and consumers' type checks would fail
+// on the declaration. It is still assignable to a built-in Generator where
+// the helpers are not declared.
 export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
   extends (binding.Coroutine as NativeCoroutineClass)
-  implements globalThis.Generator<TYield, TReturn, TNext>
+  implements Iterator<TYield, TReturn, TNext>
 {
   #state: State;
   #started: boolean;
