@@ -8,8 +8,8 @@
 // reach any more is collected, and then unwound.
 
 import { binding, type NativeCoroutineClass, type NativeHandle, Outcome, ResumeMode, StatusSlot } from './binding';
-import { error, typeError } from './errors';
-import { DEFAULT_STACK_SIZE, OsStack, stackHandle, validateStackSize, wrapStack } from './stack';
+import { error, rangeError, typeError } from './errors';
+import { DEFAULT_STACK_SIZE, OsStack, stackHandle, validateFreeStack, validateStackSize, wrapStack } from './stack';
 
 export type GeneratorState = 'suspended' | 'running' | 'done';
 
@@ -131,8 +131,8 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     let native: NativeHandle | undefined;
     let size = DEFAULT_STACK_SIZE;
     if (stack instanceof OsStack) {
+      size = validateFreeStack(stack, 'stack');
       native = stackHandle(stack);
-      size = stack.size;
     } else if (stack !== undefined) {
       if (typeof stack !== 'number') throw typeError('stack', 'an OsStack or a number of bytes', stack);
       validateStackSize(stack, 'stack');
@@ -229,7 +229,7 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
   static set poolSize(size: number) {
     if (typeof size !== 'number') throw typeError('poolSize', 'a number', size);
     if (!Number.isInteger(size) || size < 0 || size > 65536) {
-      throw error('ERR_OUT_OF_RANGE', `Expected poolSize to be an integer from 0 to 65536, got ${size}`);
+      throw rangeError('poolSize', 'an integer from 0 to 65536', size);
     }
     binding.setPoolSize(size);
   }
