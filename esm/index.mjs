@@ -1,5 +1,5 @@
 // ES module entry: the CommonJS build's exports under their own names.
-// test/80.package.test.js checks that this list matches dist/index.js.
+// test/70.types.test.js checks that this list matches dist/index.js.
 import fringe from '../dist/index.js';
 
 export const {

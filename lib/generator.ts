@@ -9,7 +9,7 @@
 
 import { binding, type NativeCoroutineClass, type NativeHandle, Outcome, ResumeMode, StatusSlot } from './binding';
 import { error, rangeError, typeError } from './errors';
-import { DEFAULT_STACK_SIZE, OsStack, isOsStack, stackHandle, validateStackSize, wrapStack } from './stack';
+import { DEFAULT_STACK_SIZE, OsStack, isOsStack, stackHandle, validateFreeStack, validateStackSize, wrapStack } from './stack';
 
 export type GeneratorState = 'suspended' | 'running' | 'done';
 
@@ -132,9 +132,14 @@ let startBody: Function | undefined;
 let startYielder: unknown;
 let startInput: unknown;
 
+// `implements Iterator`, not the built-in Generator interface: with lib
+// esnext that interface carries the iterator helpers (map, filter, ...),
+// which this class does not inherit, and consumers' type checks would fail
+// on the declaration. It is still assignable to a built-in Generator where
+// the helpers are not declared.
 export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
   extends (binding.Coroutine as NativeCoroutineClass)
-  implements globalThis.Generator<TYield, TReturn, TNext>
+  implements Iterator<TYield, TReturn, TNext>
 {
   #state: State;
   #started: boolean;
@@ -153,9 +158,9 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     if (typeof body !== 'function') throw typeError('body', 'a function', body);
     let native: NativeHandle | undefined;
     let size = DEFAULT_STACK_SIZE;
-    if (isOsStack(stack)) {
+    if (stack instanceof OsStack) {
+      size = validateFreeStack(stack, 'stack');
       native = stackHandle(stack);
-      size = stack.size;
     } else if (stack !== undefined) {
       if (typeof stack !== 'number') throw typeError('stack', 'an OsStack or a number of bytes', stack);
       validateStackSize(stack, 'stack');

@@ -20,7 +20,7 @@ export function validateStackSize(size: unknown, argument: string): asserts size
 }
 
 let handleOf: (stack: OsStack) => NativeHandle;
-let hasHandle: (value: object) => boolean;
+let madeByConstructor: (value: object) => boolean;
 // Set while wrapStack() constructs an OsStack around an existing native stack.
 let adopting: NativeHandle | undefined;
 
@@ -81,7 +81,7 @@ export class OsStack {
 
   static {
     handleOf = (stack) => stack.#handle;
-    hasHandle = (value) => #handle in value;
+    madeByConstructor = (value) => #handle in value;
   }
 }
 
@@ -91,7 +91,29 @@ export class OsStack {
  * no stack behind it.
  */
 export function isOsStack(value: unknown): value is OsStack {
-  return typeof value === 'object' && value !== null && hasHandle(value);
+  return typeof value === 'object' && value !== null && madeByConstructor(value);
+}
+
+/**
+ * @internal Throws unless `stack`, given as `argument`, is an OsStack a new
+ * generator can run on: one OsStack's constructor made (not an object that
+ * merely inherits its prototype), not released, and not carrying a generator
+ * that has not finished. Checked here rather than left to the addon, so that
+ * the error names the argument the caller passed. Returns the stack's size
+ * (the same native call tells it).
+ */
+export function validateFreeStack(stack: OsStack, argument: string): number {
+  if (!madeByConstructor(stack)) {
+    throw typeError(argument, 'an OsStack made by new OsStack() or Generator#unwrap(), or a number of bytes', stack);
+  }
+  const [size, , , inUse, released] = binding.stackInfo(handleOf(stack));
+  if (released) {
+    throw error('ERR_STACK_RELEASED', `Expected ${argument} to be an OsStack that has not been released, got a released one`);
+  }
+  if (inUse) {
+    throw error('ERR_STACK_IN_USE', `Expected ${argument} to be an OsStack not in use, got one that an unfinished generator runs on`);
+  }
+  return size;
 }
 
 /** @internal The native stack behind an OsStack. */

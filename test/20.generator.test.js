@@ -494,6 +494,44 @@ describe('Generator#unwrap()', () => {
     gen.resume();
     expectCode(() => gen.unwrap(), 'ERR_GENERATOR_NOT_DONE', /suspended/);
   });
+
+  it('reports a failed mapping as ERR_STACK_ALLOCATION with the size it asked for', () => {
+    // No pooled stack to hand out, and no address space left for a new one.
+    const result = runScript(`
+      const { Generator, OsStack } = require(process.env.FRINGE_ROOT);
+      Generator.poolSize = 0;
+      const gen = new Generator(() => 1, 2 ** 45);
+      gen.resume();
+      const stacks = [];
+      try { for (;;) stacks.push(new OsStack(2 ** 45)); } catch {}
+      try { gen.unwrap(); console.log('mapped'); } catch (e) { console.log(e.code, e.message); }
+    `);
+    assert.equal(result.status, 0, explain(result));
+    assert.match(result.stdout, /^ERR_STACK_ALLOCATION Cannot map a stack of 35184372088832 bytes: /);
+  });
+});
+
+describe('Generator.poolSize', () => {
+  it('throws TypeError for a size that is not a number, RangeError outside 0..65536', () => {
+    const before = Generator.poolSize;
+    for (const bad of ['8', null, 8n]) {
+      assert.throws(() => { Generator.poolSize = bad; }, (e) => {
+        assert.ok(e instanceof TypeError, String(e));
+        assert.equal(e.code, 'ERR_INVALID_ARG_TYPE');
+        assert.match(e.message, /^Expected poolSize to be a number, got /);
+        return true;
+      });
+    }
+    for (const bad of [-1, 1.5, 65537, NaN]) {
+      assert.throws(() => { Generator.poolSize = bad; }, (e) => {
+        assert.ok(e instanceof RangeError, String(e));
+        assert.equal(e.code, 'ERR_OUT_OF_RANGE');
+        assert.match(e.message, /^Expected poolSize to be an integer from 0 to 65536, got number \(/);
+        return true;
+      });
+    }
+    assert.equal(Generator.poolSize, before);
+  });
 });
 
 describe('OsStack ownership', () => {
@@ -511,8 +549,37 @@ describe('OsStack ownership', () => {
   it('cannot carry two generators at once (ERR_STACK_IN_USE)', () => {
     const stack = new OsStack();
     const gen = new Generator((y) => y.suspend(), stack);
-    expectCode(() => new Generator(() => {}, stack), 'ERR_STACK_IN_USE');
+    expectCode(() => new Generator(() => {}, stack), 'ERR_STACK_IN_USE',
+      /^Expected stack to be an OsStack not in use, got one that an unfinished generator runs on$/);
     gen.return();
+  });
+
+  it('cannot carry a generator once released (ERR_STACK_RELEASED)', () => {
+    const stack = new OsStack();
+    stack.release();
+    expectCode(() => new Generator(() => {}, stack), 'ERR_STACK_RELEASED',
+      /^Expected stack to be an OsStack that has not been released, got a released one$/);
+  });
+
+  it('must be made by new OsStack(), not merely inherit its prototype (TypeError)', () => {
+    assert.throws(() => new Generator(() => {}, Object.create(OsStack.prototype)), (e) => {
+      assert.ok(e instanceof TypeError, String(e));
+      assert.equal(e.code, 'ERR_INVALID_ARG_TYPE');
+      assert.match(e.message, /^Expected stack to be an OsStack made by new OsStack\(\) or Generator#unwrap\(\), or a number of bytes, got /);
+      return true;
+    });
+  });
+
+  it('is named options.stack in the errors of run()', () => {
+    const { run } = require('..');
+    const stack = new OsStack();
+    const gen = new Generator((y) => y.suspend(), stack);
+    gen.resume();
+    expectCode(() => run(() => 1, { stack }), 'ERR_STACK_IN_USE', /^Expected options\.stack to be an OsStack not in use/);
+    gen.resume();
+    stack.release();
+    expectCode(() => run(() => 1, { stack }), 'ERR_STACK_RELEASED', /^Expected options\.stack to be an OsStack that has not been released/);
+    expectCode(() => run(() => 1, { stack: Object.create(OsStack.prototype) }), 'ERR_INVALID_ARG_TYPE', /^Expected options\.stack to be an OsStack made by/);
   });
 
   it('is free again after return() or throw() before the first resume', () => {

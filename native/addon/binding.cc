@@ -187,8 +187,9 @@ void TakeStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!info[0]->IsNumber()) return ThrowTypeError(isolate, "Expected size to be a number");
   std::error_code error;
   std::string reason;
-  BudgetedStack stack = BudgetedStack::Allocate(static_cast<std::size_t>(info[0].As<v8::Number>()->Value()), error, &reason);
-  if (error) return ThrowError(isolate, "ERR_STACK_ALLOCATION", "Cannot map a stack: " + reason);
+  auto size = static_cast<std::size_t>(info[0].As<v8::Number>()->Value());
+  BudgetedStack stack = BudgetedStack::Allocate(size, error, &reason);
+  if (error) return ThrowError(isolate, "ERR_STACK_ALLOCATION", "Cannot map a stack of " + std::to_string(size) + " bytes: " + reason);
   info.GetReturnValue().Set(WrapStack(state, isolate, std::move(stack)));
 }
 
@@ -219,9 +220,16 @@ void CoroutineNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
   double size = 0;
   if (!info[0]->IsUndefined()) {
     box = UnwrapStack(state, info[0]);
-    if (box == nullptr) return ThrowTypeError(isolate, "Expected stack to be an OsStack or a number");
-    if (box->user != nullptr) return ThrowError(isolate, "ERR_STACK_IN_USE", "The stack is in use by another generator");
-    if (!box->stack) return ThrowError(isolate, "ERR_STACK_RELEASED", "The stack has been released");
+    // lib/stack.ts (validateFreeStack) checks these first, naming the
+    // caller's argument; these are the backstop, in the same words.
+    if (box == nullptr) return ThrowTypeError(isolate, "Expected stack to be an OsStack or a number of bytes");
+    if (box->user != nullptr) {
+      return ThrowError(isolate, "ERR_STACK_IN_USE",
+                        "Expected stack to be an OsStack not in use, got one that an unfinished generator runs on");
+    }
+    if (!box->stack) {
+      return ThrowError(isolate, "ERR_STACK_RELEASED", "Expected stack to be an OsStack that has not been released, got a released one");
+    }
     if (box->size < Runtime::kMinimumStackSize) return ThrowRangeError(isolate, "The stack is too small to run JavaScript");
   } else {
     if (!info[1]->IsNumber()) return ThrowTypeError(isolate, "Expected size to be a number");

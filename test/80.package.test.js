@@ -1,0 +1,186 @@
+'use strict';
+// The npm package: `npm pack` holds what users need to install, build and
+// use fringe, and nothing else; installing the tarball into an empty project
+// builds the addon from source, and the package works from there: its
+// examples run from the installed copy, and a consumer's require() and
+// import of 'fringe' run generators.
+
+const assert = require('node:assert/strict');
+const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { pack, consumerProject, npmEnv, nodedirEnv, root } = require('./helpers/package');
+
+/** Every file under `dir` (relative to the checkout), recursively. */
+function filesUnder(dir) {
+  const full = path.join(root, dir);
+  if (!fs.existsSync(full)) return [];
+  return fs
+    .readdirSync(full, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(root, path.join(entry.parentPath ?? entry.path, entry.name)));
+}
+
+/**
+ * What users need, from the checkout: the compiled library and its types,
+ * the ES module entry, the addon's sources and both build files (node-gyp
+ * for installs, cmake-js as the alternative), prebuilds when there are any,
+ * and the documentation and examples.
+ */
+function userFiles() {
+  const compiled = fs
+    .readdirSync(path.join(root, 'lib'))
+    .filter((f) => f.endsWith('.ts'))
+    .flatMap((f) => [`dist/${f.replace(/\.ts$/, '.js')}`, `dist/${f.replace(/\.ts$/, '.d.ts')}`]);
+  return [
+    'package.json',
+    'README.md',
+    'LICENSE',
+    'binding.gyp',
+    'CMakeLists.txt',
+    ...compiled,
+    ...filesUnder('esm'),
+    ...filesUnder('native/include'),
+    ...filesUnder('native/arch'),
+    ...filesUnder('native/addon'),
+    ...filesUnder('prebuilds'),
+    ...filesUnder('docs'),
+    ...filesUnder('examples'),
+  ].sort();
+}
+
+/** The files the cmake-js part of CMakeLists.txt reads (it returns before the native suite's part). */
+function cmakeJsInputs() {
+  const text = fs.readFileSync(path.join(root, 'CMakeLists.txt'), 'utf8');
+  const start = text.indexOf('if(CMAKE_JS_VERSION)');
+  const end = text.indexOf('return()', start);
+  assert.ok(start >= 0 && end > start, 'CMakeLists.txt has a cmake-js branch that returns');
+  const branch = text.slice(start, end);
+  const included = [...branch.matchAll(/include\(([^)\s$]+)\)/g)].map((m) => m[1]);
+  const directories = [...branch.matchAll(/\b(native\/[\w/]+)(?=[\s)])/g)].map((m) => m[1]).filter((p) => !included.includes(p));
+  const sources = included.flatMap((file) => [...fs.readFileSync(path.join(root, file), 'utf8').matchAll(/native\/[\w/]+\.\w+/g)].map((m) => m[0]));
+  return { included, directories, sources };
+}
+
+describe('npm pack', function () {
+  this.timeout(5 * 60 * 1000);
+  let files;
+  before(() => {
+    files = pack().files;
+  });
+
+  it('holds exactly what users need', () => {
+    assert.deepEqual(files, userFiles());
+  });
+
+  it('holds no tests, benchmarks, builds, dependencies, CI or development scripts', () => {
+    const unwanted = files.filter((f) => /^(test|bench|build[^/]*|node_modules|\.ci|scripts|lib|native\/test)\//.test(f) || /\.(tgz|node|o)$/.test(f));
+    assert.deepEqual(unwanted, []);
+  });
+
+  it('holds every source binding.gyp compiles', () => {
+    const gyp = JSON.parse(fs.readFileSync(path.join(root, 'binding.gyp'), 'utf8'));
+    for (const target of gyp.targets) {
+      for (const source of target.sources) assert.ok(files.includes(source), source);
+      for (const dir of target.include_dirs) assert.ok(files.some((f) => f.startsWith(`${dir}/`)), dir);
+    }
+  });
+
+  it('holds every file the cmake-js build reads (the native suite\'s part of CMakeLists.txt is not reached)', () => {
+    const { included, directories, sources } = cmakeJsInputs();
+    assert.ok(included.length > 0 && sources.length > 0, 'reads its sources from an included file');
+    for (const file of [...included, ...sources]) assert.ok(files.includes(file), file);
+    for (const dir of directories) assert.ok(files.some((f) => f.startsWith(`${dir}/`)), dir);
+  });
+
+  it('leaves the install to node-gyp-build, a dependency, and `prepare` out of installs from the tarball', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    assert.equal(manifest.scripts.install, 'node-gyp-build');
+    assert.ok(manifest.dependencies['node-gyp-build'], 'node-gyp-build is a dependency');
+    // An install from the registry never runs `prepare` (it needs the dev
+    // dependencies): dist/ must be in the tarball.
+    assert.ok(files.includes(manifest.main), manifest.main);
+  });
+});
+
+describe('npm install of the packed tarball into an empty project', function () {
+  this.timeout(5 * 60 * 1000);
+  let project;
+  let installed;
+
+  before(() => {
+    const { tarball } = pack();
+    project = consumerProject('fringe-install-');
+    // Builds the addon from source (no prebuild matches): about a minute.
+    execFileSync('npm', ['install', tarball, '--no-audit', '--no-fund'], {
+      cwd: project,
+      env: npmEnv(nodedirEnv()),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+    installed = path.join(project, 'node_modules', 'fringe');
+  });
+
+  it('builds the addon from source where no prebuild matches', () => {
+    const hasPrebuilds = pack().files.some((f) => f.startsWith('prebuilds/'));
+    if (!hasPrebuilds) assert.ok(fs.existsSync(path.join(installed, 'build', 'Release', 'fringe.node')), 'build/Release/fringe.node');
+    // Its one dependency, and none of the development ones.
+    const modules = fs.readdirSync(path.join(project, 'node_modules')).filter((name) => !name.startsWith('.'));
+    assert.deepEqual(modules.sort(), ['fringe', 'node-gyp-build']);
+  });
+
+  it('runs an example from the installed package directory, on the installed library and addon', () => {
+    // Lists the modules the example loaded, when it exits.
+    const probe = path.join(project, 'probe.js');
+    fs.writeFileSync(
+      probe,
+      `process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache).filter((f) => f !== __filename))));`,
+    );
+    const result = spawnSync(process.execPath, ['--require', probe, path.join(installed, 'examples', 'walk.js')], {
+      cwd: project,
+      encoding: 'utf8',
+      timeout: 60000,
+    });
+    assert.equal(result.status, 0, result.stderr);
+    // walk.js walks its own package's root by default: the installed copy.
+    const summary = result.stdout.trimEnd().split('\n').at(-1);
+    assert.match(summary, /^\d+ files, \d+ directories, \d+ bytes in (.*)$/);
+    assert.equal(summary.replace(/^.* bytes in /, ''), installed);
+    const loaded = JSON.parse(/LOADED (.*)$/m.exec(result.stderr)[1]);
+    assert.ok(loaded.includes(path.join(installed, 'dist', 'index.js')), loaded.join('\n'));
+    assert.ok(loaded.some((f) => f.startsWith(installed) && f.endsWith('.node')), `the addon: ${loaded.join('\n')}`);
+    const modules = `${path.join(project, 'node_modules')}/`;
+    assert.deepEqual(loaded.filter((f) => !f.startsWith(modules)), [], 'nothing from outside the project\'s node_modules');
+  });
+
+  it("lets the project require('fringe') and import it, and run generators", () => {
+    fs.writeFileSync(
+      path.join(project, 'consumer.js'),
+      `const { Generator, suspend, run, wait } = require('fringe');
+       const gen = new Generator((yielder, x) => suspend(yielder.suspend(x + 1) * 2) + 1);
+       const values = [gen.resume(1), gen.resume(5), gen.resume(100), gen.state];
+       run(() => wait(Promise.resolve(6)) * 7).then((waited) => {
+         console.log(JSON.stringify({ resolved: require.resolve('fringe'), values, waited }));
+       });`,
+    );
+    fs.writeFileSync(
+      path.join(project, 'consumer.mjs'),
+      `import { Generator, suspend } from 'fringe';
+       const gen = new Generator(() => suspend('a') + suspend('b'));
+       console.log(JSON.stringify({ resolved: import.meta.resolve('fringe'), values: [gen.resume(), gen.resume('x'), gen.resume('y')] }));`,
+    );
+    const cjs = spawnSync(process.execPath, ['consumer.js'], { cwd: project, encoding: 'utf8' });
+    assert.equal(cjs.status, 0, cjs.stderr);
+    assert.deepEqual(JSON.parse(cjs.stdout), {
+      resolved: path.join(installed, 'dist', 'index.js'),
+      values: [2, 10, 101, 'done'],
+      waited: 42,
+    });
+    const esm = spawnSync(process.execPath, ['consumer.mjs'], { cwd: project, encoding: 'utf8' });
+    assert.equal(esm.status, 0, esm.stderr);
+    assert.deepEqual(JSON.parse(esm.stdout), {
+      resolved: `file://${path.join(installed, 'esm', 'index.mjs')}`,
+      values: ['a', 'b', 'xy'],
+    });
+  });
+});
