@@ -22,7 +22,7 @@ import { AsyncResource, executionAsyncId } from 'node:async_hooks';
 import { binding } from './binding';
 import { error, typeError } from './errors';
 import { Generator } from './generator';
-import { OsStack, validateFreeStack, validateStackSize } from './stack';
+import { OsStack, claimsOsStack, validateFreeStack, validateStackSize } from './stack';
 
 export interface RunOptions {
   /** The stack fn runs on: an OsStack, or a size in bytes (see Generator). */
@@ -155,7 +155,7 @@ export function run<T>(fn: () => T, options?: RunOptions): Promise<Awaited<T>> {
   if (options !== undefined) {
     if (options === null || typeof options !== 'object') throw typeError('options', 'an object', options);
     stack = options.stack;
-    if (stack instanceof OsStack) {
+    if (claimsOsStack(stack)) {
       validateFreeStack(stack, 'options.stack');
     } else if (stack !== undefined) {
       if (typeof stack !== 'number') throw typeError('options.stack', 'an OsStack or a number of bytes', stack);

@@ -9,7 +9,7 @@
 
 import { binding, type NativeCoroutineClass, type NativeHandle, Outcome, ResumeMode, StatusSlot } from './binding';
 import { error, rangeError, typeError } from './errors';
-import { DEFAULT_STACK_SIZE, OsStack, isOsStack, stackHandle, validateFreeStack, validateStackSize, wrapStack } from './stack';
+import { DEFAULT_STACK_SIZE, OsStack, claimsOsStack, isOsStack, stackHandle, validateFreeStack, validateStackSize, wrapStack } from './stack';
 
 export type GeneratorState = 'suspended' | 'running' | 'done';
 
@@ -158,7 +158,7 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     if (typeof body !== 'function') throw typeError('body', 'a function', body);
     let native: NativeHandle | undefined;
     let size = DEFAULT_STACK_SIZE;
-    if (stack instanceof OsStack) {
+    if (claimsOsStack(stack)) {
       size = validateFreeStack(stack, 'stack');
       native = stackHandle(stack);
     } else if (stack !== undefined) {

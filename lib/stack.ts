@@ -95,6 +95,20 @@ export function isOsStack(value: unknown): value is OsStack {
 }
 
 /**
+ * @internal Whether `value` claims to be an OsStack: made by its constructor,
+ * or merely inheriting its prototype (validateFreeStack tells the two
+ * apart). Never throws: `instanceof` on a revoked Proxy would.
+ */
+export function claimsOsStack(value: unknown): value is OsStack {
+  if (isOsStack(value)) return true;
+  try {
+    return value instanceof OsStack;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * @internal Throws unless `stack`, given as `argument`, is an OsStack a new
  * generator can run on: one OsStack's constructor made (not an object that
  * merely inherits its prototype), not released, and not carrying a generator
