@@ -18,6 +18,9 @@
 //                           addon is built against each one's headers (in
 //                           build-matrix/<version>/) and the JavaScript suite
 //                           runs again under each
+//   FRINGE_TEST_PREBUILDS=1 under those other nodes, test the binaries in
+//                           prebuilds/linux-x64/ (npm run prebuilds) instead
+//                           of building: what the package ships
 
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -101,6 +104,17 @@ function otherNode(node) {
     failed++;
     return false;
   }
+  if (process.env.FRINGE_TEST_PREBUILDS === '1') {
+    const abi = run(bin, ['-p', 'process.versions.modules'], { capture: true }).stdout.trim();
+    const prebuild = path.join(root, 'prebuilds', 'linux-x64', `node.abi${abi}.node`);
+    if (!fs.existsSync(prebuild)) {
+      console.error(`\nNo prebuild for node ${version} (ABI ${abi}): run npm run prebuilds`);
+      failed++;
+      return false;
+    }
+    console.log(`\n== the JavaScript suite under node ${version}, with ${path.relative(root, prebuild)}`);
+    return suiteUnder(bin, version, prebuild, nodedir);
+  }
   const dir = path.join(root, 'build-matrix', version);
   fs.mkdirSync(dir, { recursive: true });
   fs.copyFileSync(path.join(root, 'binding.gyp'), path.join(dir, 'binding.gyp'));
@@ -111,8 +125,20 @@ function otherNode(node) {
   if (!configured) must(run(bin, [gyp, 'configure', `--nodedir=${nodedir}`, `--directory=${dir}`], { env }), `configuring for node ${version}`);
   must(run(bin, [gyp, 'build', '-j', jobs, `--nodedir=${nodedir}`, `--directory=${dir}`], { env }), `building for node ${version}`);
   console.log(`\n== the JavaScript suite under node ${version}`);
+  return suiteUnder(bin, version, path.join(dir, 'build', 'Release', 'fringe.node'), nodedir);
+}
+
+function suiteUnder(bin, version, addon, nodedir) {
   const before = { passed, failed };
-  const ok = js(bin, { FRINGE_ADDON_PATH: path.join(dir, 'build', 'Release', 'fringe.node'), FRINGE_NODEDIR: nodedir });
+  // Its directory first on PATH: npm and node-gyp started by tests (the
+  // pack-and-install test) run under it too.
+  const env = {
+    FRINGE_ADDON_PATH: addon,
+    FRINGE_NODEDIR: nodedir,
+    npm_config_nodedir: nodedir,
+    PATH: `${path.dirname(bin)}:${process.env.PATH}`,
+  };
+  const ok = js(bin, env);
   console.log(`node ${version}: ${passed - before.passed} passed, ${failed - before.failed} failed`);
   return ok;
 }
