@@ -74,7 +74,13 @@ describe('npm pack', function () {
   });
 
   it('holds no tests, benchmarks, builds, dependencies, CI or development scripts', () => {
-    const unwanted = files.filter((f) => /^(test|bench|build[^/]*|node_modules|\.ci|scripts|lib|native\/test)\//.test(f) || /\.(tgz|node|o)$/.test(f));
+    // Binaries only as prebuilds/<platform>/node.abi<N>.node.
+    const unwanted = files.filter(
+      (f) =>
+        /^(test|bench|build[^/]*|node_modules|\.ci|scripts|lib|native\/test)\//.test(f) ||
+        /\.(tgz|o)$/.test(f) ||
+        (/\.node$/.test(f) && !/^prebuilds\/linux-x64\/node\.abi\d+\.node$/.test(f)),
+    );
     assert.deepEqual(unwanted, []);
   });
 
@@ -138,6 +144,7 @@ describe('npm install of the packed tarball into an empty project', function () 
     );
     const result = spawnSync(process.execPath, ['--require', probe, path.join(installed, 'examples', 'walk.js')], {
       cwd: project,
+      env: npmEnv(),
       encoding: 'utf8',
       timeout: 60000,
     });
@@ -169,18 +176,57 @@ describe('npm install of the packed tarball into an empty project', function () 
        const gen = new Generator(() => suspend('a') + suspend('b'));
        console.log(JSON.stringify({ resolved: import.meta.resolve('fringe'), values: [gen.resume(), gen.resume('x'), gen.resume('y')] }));`,
     );
-    const cjs = spawnSync(process.execPath, ['consumer.js'], { cwd: project, encoding: 'utf8' });
+    const cjs = spawnSync(process.execPath, ['consumer.js'], { cwd: project, env: npmEnv(), encoding: 'utf8' });
     assert.equal(cjs.status, 0, cjs.stderr);
     assert.deepEqual(JSON.parse(cjs.stdout), {
       resolved: path.join(installed, 'dist', 'index.js'),
       values: [2, 10, 101, 'done'],
       waited: 42,
     });
-    const esm = spawnSync(process.execPath, ['consumer.mjs'], { cwd: project, encoding: 'utf8' });
+    const esm = spawnSync(process.execPath, ['consumer.mjs'], { cwd: project, env: npmEnv(), encoding: 'utf8' });
     assert.equal(esm.status, 0, esm.stderr);
     assert.deepEqual(JSON.parse(esm.stdout), {
       resolved: `file://${path.join(installed, 'esm', 'index.mjs')}`,
       values: ['a', 'b', 'xy'],
     });
+  });
+});
+
+describe('npm install of the packed tarball on a machine without a compiler', function () {
+  this.timeout(5 * 60 * 1000);
+  // Prebuilds exist after `npm run prebuilds` (CI makes them and sets
+  // FRINGE_TEST_PREBUILDS=1); a checkout without them has nothing to test.
+  const abi = process.versions.modules;
+
+  it(`uses the prebuild for this Node ABI (${abi}), with no compiler, make or python on PATH`, function () {
+    const { tarball, files } = pack();
+    const prebuild = `prebuilds/linux-x64/node.abi${abi}.node`;
+    if (process.env.FRINGE_TEST_PREBUILDS !== '1' && !files.includes(prebuild)) this.skip();
+    assert.ok(files.includes(prebuild), `${prebuild} is in the tarball`);
+    const project = consumerProject('fringe-prebuilt-');
+    // A PATH with node, npm and a shell only: any attempt to build fails.
+    const bin = path.join(project, '.bin-no-compiler');
+    fs.mkdirSync(bin);
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+    fs.symlinkSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim(), path.join(bin, 'npm'));
+    fs.symlinkSync('/bin/sh', path.join(bin, 'sh'));
+    const env = npmEnv({ PATH: bin, CC: '/bin/false', CXX: '/bin/false' });
+    delete env.npm_config_nodedir;
+    execFileSync(path.join(bin, 'npm'), ['install', tarball, '--no-audit', '--no-fund'], {
+      cwd: project,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+    const installed = path.join(project, 'node_modules', 'fringe');
+    assert.equal(fs.existsSync(path.join(installed, 'build')), false, 'nothing was built');
+    const result = spawnSync(
+      process.execPath,
+      ['-e', `const f = require('fringe'); const g = new f.Generator((y, x) => y.suspend(x + 1) * 2);
+              console.log(JSON.stringify([g.resume(1), g.resume(5), Object.keys(require.cache).filter((k) => k.endsWith('.node'))]));`],
+      { cwd: project, env: npmEnv(), encoding: 'utf8' },
+    );
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), [2, 10, [path.join(installed, prebuild)]]);
   });
 });

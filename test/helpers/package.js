@@ -13,10 +13,15 @@ const { root } = require('./child');
 // this checkout, not the temporary projects a nested npm works in.
 const OUTER_NPM = /^npm_(lifecycle_|package_|command$|config_local_prefix$)/i;
 
-/** The environment for an npm run inside a temporary project. */
+// fringe's own variables that point a process at this checkout's build
+// (scripts/test.js sets FRINGE_ADDON_PATH per node version): a consumer
+// project must load its installed copy.
+const CHECKOUT = /^FRINGE_(ADDON_PATH|ROOT)$/;
+
+/** The environment for npm, or a consumer's node, inside a temporary project. */
 function npmEnv(extra = {}) {
   const env = {};
-  for (const [key, value] of Object.entries(process.env)) if (!OUTER_NPM.test(key)) env[key] = value;
+  for (const [key, value] of Object.entries(process.env)) if (!OUTER_NPM.test(key) && !CHECKOUT.test(key)) env[key] = value;
   return { ...env, ...extra };
 }
 
