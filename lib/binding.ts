@@ -83,6 +83,22 @@ export interface Binding {
   /** [live generators, pooled stacks, pool limit, settled states, filtered scavenges, skipped states] */
   stats(): [number, number, number, number, number, number];
   benchNative(kind: 'swap' | 'generator' | 'swapcontext' | 'call', iterations: number): number;
+  /** Only when FRINGE_TEST_HOOKS=1 was set at load (native/addon/test_hooks.cc): they crash on purpose. */
+  readonly testHooks?: TestHooks;
+}
+
+/** Test-only functions of the addon. */
+export interface TestHooks {
+  /** Recurses in C++ on the current stack until it overflows. */
+  recurseNatively(): never;
+  /** Writes to a PROT_NONE page that is no stack's guard page. */
+  writeProtectedPage(): never;
+  /** Writes to address 0. */
+  writeNull(): never;
+  /** Whether SIGSEGV goes to fringe's overflow handler. */
+  overflowHandlerInstalled(): boolean;
+  /** The calling thread's alternate signal stack size in bytes, 0 if none. */
+  altStackSize(): number;
 }
 
 function load(): Binding {

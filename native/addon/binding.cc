@@ -24,6 +24,7 @@
 
 #include "native_bench.h"
 #include "runtime.h"
+#include "test_hooks.h"
 
 namespace fringe {
 namespace {
@@ -640,6 +641,7 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
   SetMethod(context, exports, "setPoolSize", SetPoolSize, data);
   SetMethod(context, exports, "stats", Stats, data);
   InitializeNativeBench(context, exports);
+  InitializeTestHooks(context, exports);
 
   std::shared_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
       state->status, kStatusSlots * sizeof(std::int32_t), [](void*, size_t, void*) {}, nullptr);
