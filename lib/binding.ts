@@ -46,8 +46,9 @@ export interface Binding {
   readonly status: Int32Array;
   readonly Coroutine: NativeCoroutineClass;
   /**
-   * generator[kResume](mode, value): the value the body suspended with or returned (see status[Outcome]);
-   * the first call starts the body on the generator's fiber.
+   * generator[kResume](mode, value, asyncId): the value the body suspended with or returned (see
+   * status[Outcome]); the first call starts the body on the generator's fiber. `asyncId` is
+   * async_hooks.executionAsyncId() at the resume.
    */
   readonly kResume: symbol;
   /** generator[kDiscard](): finishes a generator that never ran, releasing its stack. */
@@ -59,10 +60,13 @@ export interface Binding {
   stackInfo(stack: NativeHandle): [number, bigint, bigint, boolean, boolean];
   releaseStack(stack: NativeHandle): boolean;
   takeStack(size: number): NativeHandle;
-  /** Suspends the innermost running generator. */
-  suspend(value: unknown): unknown;
-  /** Suspends the innermost running generator, which must have this yielder id. */
-  suspendFrom(id: number, value: unknown): unknown;
+  /**
+   * Suspends the innermost running generator; `asyncId` is async_hooks.executionAsyncId(), which must
+   * be the one its resume passed (ERR_SUSPEND_IN_ASYNC_SCOPE otherwise).
+   */
+  suspend(value: unknown, asyncId: number): unknown;
+  /** As suspend(), for the innermost running generator, which must have this yielder id. */
+  suspendFrom(id: number, value: unknown, asyncId: number): unknown;
   /** The innermost running Generator. */
   current(): object | undefined;
   /** Unwinds or frees collected generators. */
