@@ -275,7 +275,10 @@ void Runtime::Teardown() {
   all_.clear();
   for (Coroutine* co : free_coroutines_) ::operator delete(co);
   free_coroutines_.clear();
-  for (Fiber* fiber : pool_) DeleteFiber(fiber);
+  for (Fiber* fiber : pool_) {
+    fiber->v8_state.Discard();  // a parked fiber holds fiberMain's scopes
+    DeleteFiber(fiber);
+  }
   pool_.clear();
 }
 

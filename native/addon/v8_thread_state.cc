@@ -51,12 +51,15 @@ V8ThreadState::~V8ThreadState() {
 }
 
 void V8ThreadState::Discard() {
-  if (linked_) Unlink();
+  // Only an archived context has its scopes' state saved in the blob.
+  if (!linked_) return;
+  Unlink();
   FreeHandleBlocks();
 }
 
-// A context abandoned with handle scopes open (a generator still suspended
-// when its isolate goes away) still owns handle blocks, and V8 frees blocks
+// A context abandoned with handle scopes open (a generator still suspended,
+// or a fiber parked in the pool, when its isolate goes away) still owns
+// handle blocks, and V8 frees blocks
 // only as scopes close: HandleScopeImplementer::FreeThreadResources frees its
 // vectors and its spare block, not the blocks in use (a few KiB per
 // generator, lost with every worker that ends with generators suspended).
