@@ -9,6 +9,7 @@
         "native/addon/runtime.cc",
         "native/addon/scavenge_filter.cc",
         "native/addon/symbols.cc",
+        "native/addon/test_hooks.cc",
         "native/addon/v8_layout.cc",
         "native/addon/v8_thread_state.cc",
         "native/addon/x86_64_decoder.cc"

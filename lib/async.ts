@@ -197,8 +197,9 @@ export function wait<T>(value: T | PromiseLike<T>): T {
           then: (onFulfilled: unknown, onRejected: unknown) => then.call(value, onFulfilled as never, onRejected as never),
         }),
   );
-  // Returns the value the promise fulfils with, or throws its reason.
-  return nativeSuspend(undefined) as T;
+  // Returns the value the promise fulfils with, or throws its reason. The
+  // execution async id is the run's own, checked above.
+  return nativeSuspend(undefined, asyncIdOf(generator)) as T;
 }
 
 function notInRun(generator: object | undefined): Error {

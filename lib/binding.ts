@@ -48,8 +48,9 @@ export interface Binding {
   readonly status: Int32Array;
   readonly Coroutine: NativeCoroutineClass;
   /**
-   * generator[kResume](mode, value): the value the body suspended with or returned (see status[Outcome]);
-   * the first call starts the body on the generator's fiber.
+   * generator[kResume](mode, value, asyncId): the value the body suspended with or returned (see
+   * status[Outcome]); the first call starts the body on the generator's fiber. `asyncId` is
+   * async_hooks.executionAsyncId() at the resume.
    */
   readonly kResume: symbol;
   /** generator[kDiscard](): finishes a generator that never ran, releasing its stack. */
@@ -61,10 +62,13 @@ export interface Binding {
   stackInfo(stack: NativeHandle): [number, bigint, bigint, boolean, boolean];
   releaseStack(stack: NativeHandle): boolean;
   takeStack(size: number): NativeHandle;
-  /** Suspends the innermost running generator. */
-  suspend(value: unknown): unknown;
-  /** Suspends the innermost running generator, which must have this yielder id. */
-  suspendFrom(id: number, value: unknown): unknown;
+  /**
+   * Suspends the innermost running generator; `asyncId` is async_hooks.executionAsyncId(), which must
+   * be the one its resume passed (ERR_SUSPEND_IN_ASYNC_SCOPE otherwise).
+   */
+  suspend(value: unknown, asyncId: number): unknown;
+  /** As suspend(), for the innermost running generator, which must have this yielder id. */
+  suspendFrom(id: number, value: unknown, asyncId: number): unknown;
   /** The innermost running Generator. */
   current(): object | undefined;
   /** Unwinds or frees collected generators. */
@@ -83,6 +87,22 @@ export interface Binding {
   /** [live generators, pooled stacks, pool limit, settled states, filtered scavenges, skipped states] */
   stats(): [number, number, number, number, number, number];
   benchNative(kind: 'swap' | 'generator' | 'swapcontext' | 'call', iterations: number): number;
+  /** Only when FRINGE_TEST_HOOKS=1 was set at load (native/addon/test_hooks.cc): they crash on purpose. */
+  readonly testHooks?: TestHooks;
+}
+
+/** Test-only functions of the addon. */
+export interface TestHooks {
+  /** Recurses in C++ on the current stack until it overflows. */
+  recurseNatively(): never;
+  /** Writes to a PROT_NONE page that is no stack's guard page. */
+  writeProtectedPage(): never;
+  /** Writes to address 0. */
+  writeNull(): never;
+  /** Whether SIGSEGV goes to fringe's overflow handler. */
+  overflowHandlerInstalled(): boolean;
+  /** The calling thread's alternate signal stack size in bytes, 0 if none. */
+  altStackSize(): number;
 }
 
 function load(): Binding {

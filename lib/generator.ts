@@ -7,6 +7,7 @@
 // never points back to the Generator, so a suspended generator nobody can
 // reach any more is collected, and then unwound.
 
+import { executionAsyncId } from 'node:async_hooks';
 import { binding, type NativeCoroutineClass, type NativeHandle, Outcome, ResumeMode, StatusSlot } from './binding';
 import { error, rangeError, typeError } from './errors';
 import { DEFAULT_STACK_SIZE, OsStack, claimsOsStack, isOsStack, stackHandle, validateFreeStack, validateStackSize, wrapStack } from './stack';
@@ -65,13 +66,13 @@ export class Yielder<TYield = unknown, TNext = unknown> {
    * or next() that runs it; returns the next resume's input.
    */
   suspend(value: TYield): TNext {
-    return nativeSuspendFrom(this.#id, value) as TNext;
+    return nativeSuspendFrom(this.#id, value, executionAsyncId()) as TNext;
   }
 }
 
 /** Suspends the innermost running generator; see Yielder#suspend(). */
 export function suspend<TNext = unknown>(value?: unknown): TNext {
-  return nativeSuspend(value) as TNext;
+  return nativeSuspend(value, executionAsyncId()) as TNext;
 }
 
 /**
@@ -118,7 +119,7 @@ function reapCollected(): void {
 }
 
 let nextId = 1;
-type Resume = (mode: ResumeMode, input: unknown) => unknown;
+type Resume = (mode: ResumeMode, input: unknown, asyncId: number) => unknown;
 const nativeDeliver = binding.deliver;
 const nativePark = binding.park;
 // The loop each fiber runs (set in Generator's static block): one body after
@@ -277,7 +278,7 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
       this.#body = this.#yielder = undefined;
     }
     try {
-      value = (this[kResume] as Resume)(mode, input);
+      value = (this[kResume] as Resume)(mode, input, executionAsyncId());
     } catch (e) {
       startBody = startYielder = startInput = undefined;  // if it never switched
       this.#state = State.Done;

@@ -19,6 +19,19 @@ const WASM = new Uint8Array([
   0x0a, 0x13, 0x02, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b, 0x09, 0x00, 0x20, 0x00, 0x10, 0x00, 0x41, 0x01, 0x6a, 0x0b,
 ]);
 
+// (module (memory 1) (func (export "load") (param i32) (result i32) local.get 0 i32.load))
+// An out-of-bounds load faults in V8's guard region; V8's trap handler (behind
+// Node's SIGSEGV handler, behind fringe's overflow handler) turns the fault
+// into a RuntimeError.
+const WASM_LOAD = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+  0x03, 0x02, 0x01, 0x00,
+  0x05, 0x03, 0x01, 0x00, 0x01,
+  0x07, 0x08, 0x01, 0x04, 0x6c, 0x6f, 0x61, 0x64, 0x00, 0x00,
+  0x0a, 0x09, 0x01, 0x07, 0x00, 0x20, 0x00, 0x28, 0x02, 0x00, 0x0b,
+]);
+
 describe('WebAssembly', () => {
   it('is instantiated and called inside and outside generators in the same process', async () => {
     const outside = new WebAssembly.Instance(new WebAssembly.Module(WASM), { env: { cb: (x) => x * 10 } });
@@ -64,5 +77,47 @@ describe('WebAssembly', () => {
     `, ['--expose-gc', '--stress-wasm-code-gc']);
     assert.equal(result.status, 0, explain(result));
     assert.equal(result.stdout.trim(), String(20 * 2));
+  });
+
+  it('traps an out-of-bounds memory access as a catchable RuntimeError, inside and outside generators', () => {
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(WASM_LOAD));
+    const outOfBounds = (address) => assert.throws(() => exports.load(address), (e) => e instanceof WebAssembly.RuntimeError && /out of bounds/.test(e.message));
+    outOfBounds(1 << 20);
+    const gen = new Generator(() => {
+      outOfBounds(1 << 20);
+      suspend(exports.load(0));
+      outOfBounds(-16);
+      return 'done';
+    });
+    assert.equal(gen.resume(), 0);
+    assert.equal(gen.resume(), 'done');
+    outOfBounds(-16);
+  });
+
+  it('traps out-of-bounds accesses while the overflow handler is the SIGSEGV handler, on the main thread and a worker', () => {
+    const result = runScript(`
+      const { Generator, suspend } = require(process.env.FRINGE_ROOT);
+      const hooks = require(process.env.FRINGE_ROOT + '/dist/binding').binding.testHooks;
+      const { Worker } = require('node:worker_threads');
+      if (!hooks.overflowHandlerInstalled()) throw new Error('the overflow handler is not installed');
+      const bytes = new Uint8Array(${JSON.stringify(Array.from(WASM_LOAD))});
+      const load = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.load;
+      const trapped = (address) => { try { load(address); return 'no trap'; } catch (e) { return e.constructor.name; } };
+      const gen = new Generator(() => {
+        suspend(trapped(1 << 20));
+        return trapped(-4);
+      });
+      const results = [trapped(1 << 20), gen.resume(), gen.resume()];
+      const worker = new Worker(\`
+        const { parentPort } = require('node:worker_threads');
+        const { Generator } = require(process.env.FRINGE_ROOT);
+        const load = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(\${JSON.stringify(Array.from(bytes))}))).exports.load;
+        const trapped = (address) => { try { load(address); return 'no trap'; } catch (e) { return e.constructor.name; } };
+        parentPort.postMessage([trapped(1 << 24), new Generator(() => trapped(1 << 24)).resume()]);
+      \`, { eval: true });
+      worker.on('message', (inWorker) => console.log(JSON.stringify([...results, ...inWorker])));
+    `, [], { env: { FRINGE_TEST_HOOKS: '1' } });
+    assert.equal(result.status, 0, explain(result));
+    assert.deepEqual(JSON.parse(result.stdout), Array(5).fill('RuntimeError'));
   });
 });

@@ -25,6 +25,7 @@
 
 #include "native_bench.h"
 #include "runtime.h"
+#include "test_hooks.h"
 #include "v8_compat.h"
 
 namespace fringe {
@@ -294,7 +295,36 @@ __attribute__((always_inline)) inline void Deliver(AddonState* state, Coroutine*
   }
 }
 
-// generator[kResume](mode, value): the value the body suspended with or
+// lib passes async_hooks.executionAsyncId() along with resume and suspend:
+// read in JavaScript it is a load from a typed array, where asking Node from
+// here (AsyncHooksGetExecutionAsyncId) costs a handle scope and a context
+// lookup. Anyone else calling the private binding gets Node's answer.
+__attribute__((always_inline)) inline double ExecutionAsyncId(v8::Isolate* isolate, v8::Local<v8::Value> passed) {
+  if (passed->IsNumber()) return passed.As<v8::Number>()->Value();
+  return static_cast<double>(node::AsyncHooksGetExecutionAsyncId(isolate));
+}
+
+// A body that suspends inside an async scope it entered itself (say
+// new AsyncResource(...).runInAsyncScope(() => suspend())) would leave that
+// scope on Node's async-id stack for its resumer, and Node exits with "async
+// hook stack has become corrupted" when the resumer's callback ends. Such a
+// suspend is refused: the execution async id must be the one the resume saw.
+__attribute__((noinline, cold)) void ThrowSuspendInAsyncScope(v8::Isolate* isolate, double now, double resumed) {
+  ThrowError(isolate, "ERR_SUSPEND_IN_ASYNC_SCOPE",
+             "Cannot suspend inside an async scope the generator entered itself (execution async id " +
+                 std::to_string(static_cast<long long>(now)) + ", resumed in " +
+                 std::to_string(static_cast<long long>(resumed)) +
+                 "): leave it first, e.g. return from runInAsyncScope()'s callback before suspending");
+}
+__attribute__((always_inline)) inline bool RefuseSuspendInAsyncScope(v8::Isolate* isolate, Coroutine* co,
+                                                                     v8::Local<v8::Value> async_id) {
+  double now = ExecutionAsyncId(isolate, async_id);
+  if (__builtin_expect(now == co->resume_async_id, 1)) return false;
+  ThrowSuspendInAsyncScope(isolate, now, co->resume_async_id);
+  return true;
+}
+
+// generator[kResume](mode, value, asyncId): the value the body suspended with or
 // returned; status[kOutcome] tells which. The first call starts the body on
 // the generator's fiber (lib's fiberMain reads it from the Generator).
 void Resume(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -310,6 +340,7 @@ void Resume(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!mode->IsInt32()) return ThrowTypeError(isolate, "Expected mode to be an integer");
   int m = mode.As<v8::Int32>()->Value();
   if (m < 0 || m > 2) return ThrowRangeError(isolate, "Invalid resume mode");
+  co->resume_async_id = ExecutionAsyncId(isolate, info[2]);
   state->runtime->Resume(co, static_cast<ResumeMode>(m), info[1], info);
   Deliver(state, co, info);
   if (co->state == CoroutineState::kDone) Forget(state, co, info.This());
@@ -347,6 +378,7 @@ void Suspend(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!RequireRuntime(state, isolate)) return;
   Coroutine* co = state->runtime->current_coroutine();
   if (co == nullptr) return ThrowError(isolate, "ERR_NOT_IN_GENERATOR", "suspend() called outside of a generator");
+  if (RefuseSuspendInAsyncScope(isolate, co, info[1])) return;
   SuspendRunning(state, co, info, info[0]);
 }
 
@@ -364,6 +396,7 @@ void SuspendFrom(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return ThrowError(isolate, "ERR_WRONG_GENERATOR",
                       "This yielder belongs to a generator that is not the innermost running one");
   }
+  if (RefuseSuspendInAsyncScope(isolate, co, info[2])) return;
   SuspendRunning(state, co, info, info[1]);
 }
 
@@ -434,6 +467,7 @@ void Reap(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!state->runtime) return;
   Runtime* runtime = state->runtime.get();
   while (Coroutine* co = runtime->TakeCollected()) {
+    co->resume_async_id = static_cast<double>(node::AsyncHooksGetExecutionAsyncId(isolate));
     // A suspended generator is unwound like return(): its pending suspend()
     // throws GeneratorReturn until the body finishes. A body that keeps
     // suspending gets a bounded number of chances, then is abandoned.
@@ -656,6 +690,7 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
   SetMethod(context, exports, "setPoolSize", SetPoolSize, data);
   SetMethod(context, exports, "stats", Stats, data);
   InitializeNativeBench(context, exports);
+  InitializeTestHooks(context, exports);
 
   std::shared_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
       state->status, kStatusSlots * sizeof(std::int32_t), [](void*, size_t, void*) {}, nullptr);

@@ -5,12 +5,24 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "fringe/overflow.hpp"
+
 namespace fringe {
+
+namespace {
+constexpr const char* kOverflowHintJs =
+    "give the generator a larger stack: the `stack` argument of `new Generator(body, stack)` "
+    "(a size in bytes, or an OsStack; the default is 1048576)";
+}  // namespace
 
 std::unique_ptr<Runtime> Runtime::Create(v8::Isolate* isolate, std::string* error) {
   const V8Layout& layout = V8Layout::Get();
   IsolateHooks hooks;
   if (!IsolateHooks::Bind(isolate, layout, &hooks, error)) return nullptr;
+  // A native stack overflow in a generator becomes a report, not a bare
+  // SIGSEGV: the handler is process-wide, the alternate stack it runs on is
+  // per thread (this one runs the isolate's generators).
+  InstallOverflowHandler(kOverflowHintJs);
   return std::unique_ptr<Runtime>(new Runtime(isolate, layout, hooks));
 }
 
@@ -265,7 +277,10 @@ void Runtime::Teardown() {
   all_.clear();
   for (Coroutine* co : free_coroutines_) ::operator delete(co);
   free_coroutines_.clear();
-  for (Fiber* fiber : pool_) DeleteFiber(fiber);
+  for (Fiber* fiber : pool_) {
+    fiber->v8_state.Discard();  // a parked fiber holds fiberMain's scopes
+    DeleteFiber(fiber);
+  }
   pool_.clear();
 }
 

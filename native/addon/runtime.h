@@ -86,6 +86,7 @@ struct Coroutine {
   std::size_t stack_size = 0;       // for a pooled stack
   CoroutineState state = CoroutineState::kFresh;
   ExecutionContext* resumer = nullptr;  // while running
+  double resume_async_id = 0;           // async_hooks' execution id at the last resume (binding.cc)
 
   // Transfer between the two sides of a switch; see the header comment.
   ResumeMode mode = ResumeMode::kNext;

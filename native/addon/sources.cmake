@@ -7,6 +7,7 @@ set(FRINGE_ADDON_SOURCES
   native/addon/runtime.cc
   native/addon/scavenge_filter.cc
   native/addon/symbols.cc
+  native/addon/test_hooks.cc
   native/addon/v8_layout.cc
   native/addon/v8_thread_state.cc
   native/addon/x86_64_decoder.cc)

@@ -51,7 +51,38 @@ V8ThreadState::~V8ThreadState() {
 }
 
 void V8ThreadState::Discard() {
-  if (linked_) Unlink();
+  // Only an archived context has its scopes' state saved in the blob.
+  if (!linked_) return;
+  Unlink();
+  FreeHandleBlocks();
+}
+
+// A context abandoned with handle scopes open (a generator still suspended,
+// or a fiber parked in the pool, when its isolate goes away) still owns
+// handle blocks, and V8 frees blocks
+// only as scopes close: HandleScopeImplementer::FreeThreadResources frees its
+// vectors and its spare block, not the blocks in use (a few KiB per
+// generator, lost with every worker that ends with generators suspended).
+// So the scopes are closed the way V8 closes them: with this implementer
+// current, an outermost HandleScope opened at a null limit is closed at the
+// context's limit, and V8 (DeleteExtensions) frees every block but the last,
+// which becomes the spare that FreeImplementer() frees.
+void V8ThreadState::FreeHandleBlocks() {
+  if (!implementer_ready_ || home_ != blob_) return;
+  char* saved = blob_ + layout_.hsi_handle_scope_data;
+  void* limit = *reinterpret_cast<void**>(saved + sizeof(void*));  // HandleScopeData::limit
+  alignas(16) char running[256];
+  if (limit == nullptr || layout_.handle_scope_data_size > sizeof running) return;
+  void* running_implementer = *hooks_.hsi_field;
+  copy_handle_scope_data_(running, hooks_.handle_scope_data);
+  *hooks_.hsi_field = home_;
+  std::memset(hooks_.handle_scope_data, 0, layout_.handle_scope_data_size);
+  {
+    v8::HandleScope scope(static_cast<v8::Isolate*>(hooks_.isolate));
+    *reinterpret_cast<void**>(hooks_.handle_scope_data + sizeof(void*)) = limit;
+  }
+  *hooks_.hsi_field = running_implementer;
+  copy_handle_scope_data_(hooks_.handle_scope_data, running);
 }
 
 void V8ThreadState::StartFresh(const char* pristine_tlt) {

@@ -81,7 +81,9 @@ class V8ThreadState {
   /// Makes the state saved here the running one and unlinks it.
   __attribute__((always_inline)) inline void Restore();
   bool archived() const { return linked_; }
-  /// Unlinks without restoring: the context is abandoned (isolate teardown).
+  /// Unlinks without restoring, and frees the handle blocks its open scopes
+  /// hold: the context is abandoned (isolate teardown). Only while it is not
+  /// the running context.
   void Discard();
 
   /// Gives the running thread fresh V8 state to start a new body with. Call
@@ -99,6 +101,7 @@ class V8ThreadState {
   void RestoreDebugging();
   inline void Link();
   inline void Unlink();
+  void FreeHandleBlocks();
 
   const V8Layout& layout_;
   const IsolateHooks& hooks_;

@@ -11,6 +11,10 @@
 //   OwnedStack   heap memory, no guard page.
 //   SliceStack   memory the caller owns, no guard page.
 //
+// An OsStack's guard page is also recorded in the registry of guard_pages.hpp,
+// so that the overflow handler (overflow.hpp) can tell a generator's stack
+// overflow from any other SIGSEGV.
+//
 // Every stack registers itself with Valgrind (when built with its headers)
 // so that memcheck treats a switch as a stack change rather than as a huge
 // stack-pointer jump.
@@ -28,6 +32,8 @@
 #include <string>
 #include <system_error>
 #include <utility>
+
+#include "guard_pages.hpp"
 
 #if !defined(FRINGE_NO_VALGRIND) && defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
@@ -139,6 +145,7 @@ class OsStack {
       return OsStack();
     }
     stack.valgrind_ = ValgrindStackRegistration(stack.limit(), stack.base());
+    stack.guard_slot_ = guard_pages::add(mapping, usable);
     return stack;
   }
 
@@ -156,12 +163,14 @@ class OsStack {
   OsStack(OsStack&& other) noexcept
       : mapping_(std::exchange(other.mapping_, nullptr)),
         mapping_size_(std::exchange(other.mapping_size_, 0)),
+        guard_slot_(std::exchange(other.guard_slot_, -1)),
         valgrind_(std::move(other.valgrind_)) {}
   OsStack& operator=(OsStack&& other) noexcept {
     if (this != &other) {
       unmap();
       mapping_ = std::exchange(other.mapping_, nullptr);
       mapping_size_ = std::exchange(other.mapping_size_, 0);
+      guard_slot_ = std::exchange(other.guard_slot_, -1);
       valgrind_ = std::move(other.valgrind_);
     }
     return *this;
@@ -185,6 +194,8 @@ class OsStack {
   void unmap() {
     if (mapping_ == nullptr) return;
     valgrind_ = ValgrindStackRegistration();
+    // Before the unmap: the address may be mapped again at once, by anyone.
+    guard_pages::remove(std::exchange(guard_slot_, -1));
     munmap(mapping_, mapping_size_);
     mapping_ = nullptr;
     mapping_size_ = 0;
@@ -192,6 +203,7 @@ class OsStack {
 
   void* mapping_ = nullptr;
   std::size_t mapping_size_ = 0;
+  long guard_slot_ = -1;  // in guard_pages, or -1
   ValgrindStackRegistration valgrind_;
 };
 
