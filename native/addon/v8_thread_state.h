@@ -19,10 +19,11 @@
 // What differs from V8's own ThreadManager::EagerlyArchiveThread:
 //   * Each fiber's HandleScopeImplementer lives in its blob (kept from one
 //     body to the next), and the isolate's pointer to the implementer is
-//     switched instead of copying the object back and forth; only the live HandleScopeData (next, limit,
-//     level) is saved and restored. The OS thread keeps V8's own implementer
-//     (scopes on its stack, like MicrotaskQueue's EnteredContextRewindScope,
-//     hold its address); while it is archived, a copy sits in its blob.
+//     switched instead of copying the object back and forth; only the live
+//     HandleScopeData (next, limit, level) is saved and restored. The OS
+//     thread keeps V8's own implementer (scopes on its stack, like
+//     MicrotaskQueue's EnteredContextRewindScope, hold its address); while
+//     it is archived, a copy sits in its blob.
 //   * StackGuard is not archived. Its interrupt requests (GC, termination,
 //     API interrupts) belong to the OS thread; parked inside a suspended
 //     coroutine they would be lost. Only the stack limits change per
