@@ -42,6 +42,9 @@ function ownedByRun(): never {
 }
 
 let asyncIdOf: (generator: RunGenerator) => number;
+// Runs fn up to its first wait() (or to its end). Not a method: current()
+// hands the generator out, and nobody else may drive it.
+let start: (generator: RunGenerator) => void;
 let setPending: (generator: RunGenerator, promise: unknown) => void;
 
 /**
@@ -94,10 +97,6 @@ class RunGenerator extends Generator<unknown, unknown, unknown> {
     ownedByRun();
   }
 
-  /** Runs fn up to its first wait() (or to its end). */
-  start(): void {
-    this.#continue(undefined, false);
-  }
 
   // Resumes the pending wait() with a settled value (or, if `threw`, makes
   // it throw that), then chains onto the promise of the generator's next
@@ -136,6 +135,7 @@ class RunGenerator extends Generator<unknown, unknown, unknown> {
   }
 
   static {
+    start = (generator) => generator.#continue(undefined, false);
     asyncIdOf = (generator) => generator.#asyncId;
     setPending = (generator, promise) => {
       generator.#pending = promise;
@@ -168,7 +168,7 @@ export function run<T>(fn: () => T, options?: RunOptions): Promise<Awaited<T>> {
     resolve = res as (value: unknown) => void;
     reject = rej;
   });
-  new RunGenerator(fn, stack, resolve, reject).start();
+  start(new RunGenerator(fn, stack, resolve, reject));
   return promise;
 }
 

@@ -39,6 +39,10 @@ export interface NativeCoroutineClass {
 export interface Binding {
   readonly supported: boolean;
   readonly unsupportedReason?: string;
+  /** Where V8's internals were found in the node executable: "dynamic symbols" or ".symtab". */
+  readonly symbolSource: string;
+  /** The exports of the first copy of lib loaded in this isolate (`exports` itself the first time). */
+  shareLibrary(exports: object): object;
   readonly minimumStackSize: number;
   readonly defaultStackSize: number;
   readonly pageSize: number;

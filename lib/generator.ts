@@ -10,7 +10,7 @@
 import { executionAsyncId } from 'node:async_hooks';
 import { binding, type NativeCoroutineClass, type NativeHandle, Outcome, ResumeMode, StatusSlot } from './binding';
 import { error, rangeError, typeError } from './errors';
-import { DEFAULT_STACK_SIZE, OsStack, claimsOsStack, isOsStack, stackHandle, validateFreeStack, validateStackSize, wrapStack } from './stack';
+import { DEFAULT_STACK_SIZE, OsStack, claimsOsStack, stackHandle, validateFreeStack, validateStackSize, wrapStack } from './stack';
 
 export type GeneratorState = 'suspended' | 'running' | 'done';
 
@@ -177,7 +177,7 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     this.#started = false;
     this.#body = body;
     this.#yielder = new Yielder<TYield, TNext>(id);
-    this.#stack = isOsStack(stack) ? stack : undefined;
+    this.#stack = native !== undefined ? (stack as OsStack) : undefined;
     this.#stackSize = size;
   }
 

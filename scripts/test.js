@@ -18,6 +18,8 @@
 //                           addon is built against each one's headers (in
 //                           build-matrix/<version>/) and the JavaScript suite
 //                           runs again under each
+//                           (FRINGE_SECONDARY_RUN=1 shortens the soak and
+//                           the torture matrix there: see test/helpers/v8flags.js)
 //   FRINGE_TEST_PREBUILDS=1 under those other nodes, test the binaries in
 //                           prebuilds/linux-x64/ (npm run prebuilds) instead
 //                           of building: what the package ships
@@ -133,6 +135,7 @@ function suiteUnder(bin, version, addon, nodedir) {
   // Its directory first on PATH: npm and node-gyp started by tests (the
   // pack-and-install test) run under it too.
   const env = {
+    FRINGE_SECONDARY_RUN: '1',
     FRINGE_ADDON_PATH: addon,
     FRINGE_NODEDIR: nodedir,
     npm_config_nodedir: nodedir,

@@ -14,9 +14,31 @@ function expectCode(fn, code, message) {
 }
 
 describe('fringe on this runtime', () => {
-  it('is supported (Node 20 on x86_64 Linux)', () => {
+  it(`is supported (Node ${process.versions.node} on x86_64 Linux)`, () => {
     assert.equal(supported, true, unsupportedReason);
     assert.equal(unsupportedReason, undefined);
+  });
+
+  it('finds V8 internals in the dynamic symbol table up to Node 24.11.0, in .symtab after (hidden visibility)', () => {
+    const { binding } = require('../dist/binding.js');
+    const [major, minor] = process.versions.node.split('.').map(Number);
+    const hidden = major > 24 || (major === 24 && minor >= 11);
+    assert.equal(binding.symbolSource, hidden ? '.symtab' : 'dynamic symbols');
+  });
+
+  it('is one library per thread: a second copy loaded from a cleared require cache hands out the first one\'s exports', () => {
+    const result = runScript(`
+      const root = process.env.FRINGE_ROOT;
+      const first = require(root);
+      const suspended = new first.Generator((y) => y.suspend(1) + 1);
+      suspended.resume();
+      for (const key of Object.keys(require.cache)) if (key.startsWith(root)) delete require.cache[key];
+      const second = require(root);
+      const g = new second.Generator((y, x) => y.suspend(x * 2) + 1);
+      console.log(first === second, g.resume(5), g.resume(1), suspended.resume(10));
+    `);
+    assert.equal(result.status, 0, explain(result));
+    assert.equal(result.stdout, 'true 10 2 11\n');
   });
 });
 

@@ -75,3 +75,43 @@ describe('JS stack overflow inside a generator', () => {
     assert.ok(deepest - firstSuccess < 100, `the regexps first ran ${deepest - firstSuccess} frames above the limit`);
   });
 });
+
+describe("native code below a generator's JS stack limit", () => {
+  it('stays far inside the 64 KiB kept for it: GC, JSON, regexps and API calls at the limit use a few KiB', () => {
+    // At the deepest frame that still runs, JavaScript calls into native code
+    // that does not check the JS limit the same way; the stack's high-water
+    // mark (generator[kStackUsage]()) shows how far below the limit it went.
+    const { binding } = require('../dist/binding.js');
+    const data = { list: Array.from({ length: 200 }, (_, i) => ({ i, s: `v${i}` })) };
+    const pattern = /(a|b)+c$/;
+    const native = () => {
+      if (typeof gc === 'function') gc();
+      JSON.parse(JSON.stringify(data));
+      pattern.test('ab'.repeat(200) + 'c');
+      new Generator(() => 1).resume();
+      return Object.keys(process.memoryUsage()).length;
+    };
+    for (let i = 0; i < 20; i++) native();
+    const gen = new Generator(() => {
+      function probe() {
+        try {
+          probe();
+        } catch (e) {
+          if (!(e instanceof RangeError)) throw e;
+          try {
+            native();
+          } catch (inner) {
+            if (!(inner instanceof RangeError)) throw inner;
+          }
+        }
+      }
+      probe();
+      return suspend('deep');
+    });
+    assert.equal(gen.resume(), 'deep');
+    const [used, below] = gen[binding.kStackUsage]();
+    assert.ok(used > 512 * 1024, `the recursion reached the limit (${used} bytes used)`);
+    assert.ok(below < 16 * 1024, `${below} bytes used below the JS limit`);
+    gen.return();
+  });
+});

@@ -227,6 +227,12 @@ describe('run()', () => {
       () => generator.return(1), () => generator[Symbol.dispose]()]) {
       expectCode(resumeIt, 'ERR_OWNED_BY_RUN', /^Cannot resume a generator started by run\(\)/);
     }
+    // Nor does it have any other method that would drive it.
+    const own = [];
+    for (let p = Object.getPrototypeOf(generator); p !== Generator.prototype; p = Object.getPrototypeOf(p)) {
+      own.push(...Object.getOwnPropertyNames(p).filter((name) => name !== 'constructor'));
+    }
+    assert.deepEqual(own.sort(), ['next', 'resume', 'return', 'throw'].sort());
     gate.resolve('still fine');
     assert.equal(await promise, 'still fine');
     assert.equal(generator.state, 'done');

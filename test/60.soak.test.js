@@ -8,7 +8,11 @@
 const assert = require('node:assert/strict');
 const { runFixture, runScript, describe: explain } = require('./helpers/child');
 
-const SECONDS = 60;
+const { secondaryRun } = require('./helpers/v8flags');
+
+// A minute on the primary run (CI's Node 20); 40 s (20 s of warm-up, then
+// the RSS windows) under the matrix's other versions.
+const SECONDS = secondaryRun ? 40 : 60;
 
 describe('soak', function () {
   this.timeout((SECONDS + 120) * 1000);
@@ -24,7 +28,9 @@ describe('soak', function () {
     assert.match(result.stdout, /^soak: ok, /);
   });
 
-  it('fails when generators leak (abandoned generators kept reachable)', () => {
+  it('fails when generators leak (abandoned generators kept reachable)', function () {
+    // A check of the soak's own detector, not of fringe: once is enough.
+    if (secondaryRun) this.skip();
     const result = runFixture('soak.js', ['--expose-gc'], ['40', '--seed=1', '--leak'], { timeout: 140 * 1000 });
     assert.equal(result.status, 1, explain(result));
     assert.match(result.stdout, /^soak: FAIL, /, explain(result));

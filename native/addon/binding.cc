@@ -5,8 +5,8 @@
 // callback that returns on a different stack than it was called on.
 //
 // lib's Generator class extends the Coroutine class made here, so each
-// Generator object is itself the native handle: its internal fields hold the
-// Coroutine and, until the body starts, the body and its Yielder. Methods
+// Generator object is itself the native handle: its internal fields hold its
+// Coroutine and the isolate's AddonState. Methods
 // are symbol-keyed and signature-checked: V8 verifies the receiver before
 // the callback runs.
 //
@@ -32,24 +32,31 @@ namespace fringe {
 namespace {
 
 // Status shared with JavaScript through an Int32Array (see lib/binding.ts).
-enum StatusSlot { kOutcome = 0, kCollectedPending = 1, kStatusSlots = 4 };
+enum StatusSlot { kOutcome = 0, kCollectedPending = 1, kStatusSlots = 2 };
+
+// Internal fields of an OsStack object: its StackBox, the AddonState, and
+// one more so that the count differs from a Generator's (kGeneratorFields).
+constexpr int kStackFields = 3;
 
 struct AddonState {
   std::unique_ptr<Runtime> runtime;
   std::string unsupported_reason;
   std::int32_t* status = nullptr;
-  v8::Global<v8::FunctionTemplate> coroutine_class;
   v8::Global<v8::ObjectTemplate> stack_template;
   v8::Global<v8::Function> generator_return;  // lib's GeneratorReturn class
   v8::Global<v8::Function> warn;              // lib's report of what unwinding threw
   v8::Global<v8::Function> reap;              // our own reap(), for the constructor's retry
   v8::Global<v8::Function> reaper;            // lib's, called from the event loop
+  // The exports of the first copy of lib loaded in this isolate: see
+  // shareLibrary().
+  v8::Global<v8::Object> library;
   uv_async_t reap_signal;
   bool reap_signal_open = false;
-  int loads = 0;  // the module may be loaded more than once per isolate
 };
 
-// One AddonState per isolate, shared by every load of the module in it.
+// One AddonState per isolate, shared by every load of the module in it
+// (Node runs a context-aware addon's initializer again when a cleared
+// require cache loads it anew).
 std::mutex states_mutex;
 std::map<v8::Isolate*, AddonState*> states;
 
@@ -105,7 +112,7 @@ __attribute__((always_inline)) inline Receiver ReceiverOf(const v8::FunctionCall
 StackBox* UnwrapStack(AddonState* state, v8::Local<v8::Value> value) {
   if (!value->IsObject()) return nullptr;
   v8::Local<v8::Object> object = value.As<v8::Object>();
-  if (object->InternalFieldCount() != 3 || GetInternalPointer(object, 1) != state) return nullptr;
+  if (object->InternalFieldCount() != kStackFields || GetInternalPointer(object, 1) != state) return nullptr;
   return static_cast<StackBox*>(GetInternalPointer(object, 0));
 }
 
@@ -116,7 +123,6 @@ void OnStackCollected(const v8::WeakCallbackInfo<StackBox>& data) {
   box->handle.Reset();
   if (Coroutine* user = box->user) {
     // The generator keeps the memory; it is unmapped when the generator ends.
-    user->box = nullptr;
     if (user->fiber != nullptr) user->fiber->box = nullptr;
   }
   delete box;
@@ -180,8 +186,8 @@ void ReleaseStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(true);
 }
 
-// takeStack(size): an OsStack for unwrap() of a finished generator that ran
-// on a pooled stack: one of the pool's, or a new one.
+// takeStack(size): a new OsStack of `size` bytes, for unwrap() of a finished
+// generator that ran on a pooled stack.
 void TakeStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
@@ -326,13 +332,13 @@ __attribute__((always_inline)) inline bool RefuseSuspendInAsyncScope(v8::Isolate
 
 // generator[kResume](mode, value, asyncId): the value the body suspended with or
 // returned; status[kOutcome] tells which. The first call starts the body on
-// the generator's fiber (lib's fiberMain reads it from the Generator).
+// the generator's fiber (lib's fiberMain takes the body from the module
+// variables the caller set; it never sees the Generator).
 void Resume(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto [co, state] = ReceiverOf(info);
   v8::Isolate* isolate = info.GetIsolate();
-  if (co == nullptr || co->state == CoroutineState::kDone) {
-    return ThrowError(isolate, "ERR_GENERATOR_DONE", "The generator has finished");
-  }
+  // A finished generator has forgotten its Coroutine (Forget()).
+  if (co == nullptr) return ThrowError(isolate, "ERR_GENERATOR_DONE", "The generator has finished");
   if (co->state == CoroutineState::kRunning) {
     return ThrowError(isolate, "ERR_GENERATOR_RUNNING", "The generator is already running");
   }
@@ -371,7 +377,8 @@ __attribute__((always_inline)) inline void SuspendRunning(AddonState* state, Cor
   }
 }
 
-// suspend(value): suspends the innermost running generator.
+// suspend(value, asyncId): suspends the innermost running generator; asyncId
+// is the caller's execution async id (see RefuseSuspendInAsyncScope).
 void Suspend(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
@@ -382,7 +389,7 @@ void Suspend(const v8::FunctionCallbackInfo<v8::Value>& info) {
   SuspendRunning(state, co, info, info[0]);
 }
 
-// suspendFrom(id, value): Yielder#suspend, which must belong to the innermost
+// suspendFrom(id, value, asyncId): Yielder#suspend, which must belong to the innermost
 // running generator.
 void SuspendFrom(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
@@ -495,16 +502,30 @@ void Reap(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().SetUndefined();
 }
 
-// setHooks(GeneratorReturn, warn, reaper, fiberMain): lib's parts.
+// setHooks(GeneratorReturn, warn, reaper, fiberMain): lib's parts. The
+// first copy of lib loaded in the isolate keeps them: its fiberMain is
+// already on fibers' stacks (a later copy hands out the first one's
+// exports, see shareLibrary()).
 void SetHooks(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   for (int i = 0; i < 4; i++) {
     if (!info[i]->IsFunction()) return ThrowTypeError(info.GetIsolate(), "Expected functions");
   }
+  if (!state->generator_return.IsEmpty()) return;
   state->generator_return.Reset(info.GetIsolate(), info[0].As<v8::Function>());
   state->warn.Reset(info.GetIsolate(), info[1].As<v8::Function>());
   state->reaper.Reset(info.GetIsolate(), info[2].As<v8::Function>());
   if (state->runtime) state->runtime->set_fiber_main(info.GetIsolate(), info[3].As<v8::Function>());
+}
+
+// shareLibrary(exports): the exports of the first copy of lib loaded in this
+// isolate, which is `exports` itself the first time.
+void ShareLibrary(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!info[0]->IsObject()) return ThrowTypeError(isolate, "Expected exports to be an object");
+  if (state->library.IsEmpty()) state->library.Reset(isolate, info[0].As<v8::Object>());
+  info.GetReturnValue().Set(state->library.Get(isolate));
 }
 
 void SetPoolSize(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -548,7 +569,6 @@ void OnReapSignal(uv_async_t* handle) {
 void Cleanup(void* data) {
   auto* state = static_cast<AddonState*>(data);
   std::lock_guard<std::mutex> lock(states_mutex);
-  if (--state->loads > 0) return;
   if (state->runtime) {
     states.erase(state->runtime->isolate());
     state->runtime->Teardown();
@@ -562,7 +582,7 @@ void Cleanup(void* data) {
   }
   // V8 handles go now, while the isolate lives; the uv handle closes later.
   state->runtime.reset();
-  state->coroutine_class.Reset();
+  state->library.Reset();
   state->stack_template.Reset();
   state->generator_return.Reset();
   state->warn.Reset();
@@ -576,15 +596,13 @@ void Cleanup(void* data) {
   }
 }
 
-AddonState* StateFor(v8::Isolate* isolate) {
+// The isolate's AddonState; `created` tells whether this load made it.
+AddonState* StateFor(v8::Isolate* isolate, bool* created) {
   std::lock_guard<std::mutex> lock(states_mutex);
   auto it = states.find(isolate);
-  if (it != states.end()) {
-    it->second->loads++;
-    return it->second;
-  }
+  *created = it == states.end();
+  if (!*created) return it->second;
   auto* state = new AddonState();
-  state->loads = 1;
   std::string error;
   // Archived V8 threads and the wasm code GC do not mix: it aborts with
   // "archived threads in combination with wasm not supported" when any
@@ -641,8 +659,10 @@ void PinLibrary() {
 void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v8::Context> context) {
   v8::Isolate* isolate = IsolateOf(context);
   PinLibrary();
-  AddonState* state = StateFor(isolate);
-  node::AddEnvironmentCleanupHook(isolate, &Cleanup, state);
+  bool created;
+  AddonState* state = StateFor(isolate, &created);
+  // Once per isolate: Node aborts on a second registration of the same hook.
+  if (created) node::AddEnvironmentCleanupHook(isolate, &Cleanup, state);
   v8::Local<v8::External> data = v8::External::New(isolate, state);
 
   // Symbols for the Coroutine methods: lib reaches them, user code sees no
@@ -663,16 +683,15 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
     method(resume_key, Resume);
     method(discard_key, Discard);
     method(usage_key, StackUsage);
-    state->coroutine_class.Reset(isolate, t);
     exports->Set(context, String(isolate, "Coroutine"), t->GetFunction(context).ToLocalChecked()).Check();
   }
   exports->Set(context, String(isolate, "kResume"), resume_key).Check();
   exports->Set(context, String(isolate, "kDiscard"), discard_key).Check();
   exports->Set(context, String(isolate, "kStackUsage"), usage_key).Check();
   if (state->stack_template.IsEmpty()) {
-    // Stacks have three fields, Generators four: the count tells them apart.
+    // Stacks have three fields, Generators two: the count tells them apart.
     v8::Local<v8::ObjectTemplate> s = v8::ObjectTemplate::New(isolate);
-    s->SetInternalFieldCount(3);
+    s->SetInternalFieldCount(kStackFields);
     state->stack_template.Reset(isolate, s);
   }
 
@@ -687,6 +706,7 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
   SetMethod(context, exports, "park", ParkFiber, data);
   state->reap.Reset(isolate, SetMethod(context, exports, "reap", Reap, data));
   SetMethod(context, exports, "setHooks", SetHooks, data);
+  SetMethod(context, exports, "shareLibrary", ShareLibrary, data);
   SetMethod(context, exports, "setPoolSize", SetPoolSize, data);
   SetMethod(context, exports, "stats", Stats, data);
   InitializeNativeBench(context, exports);
@@ -697,6 +717,8 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
   v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, store);
   exports->Set(context, String(isolate, "status"), v8::Int32Array::New(buffer, 0, kStatusSlots)).Check();
   exports->Set(context, String(isolate, "supported"), v8::Boolean::New(isolate, state->runtime != nullptr)).Check();
+  // Where V8's internals were found: "dynamic symbols" or ".symtab".
+  exports->Set(context, String(isolate, "symbolSource"), String(isolate, V8Layout::Get().symbol_source())).Check();
   if (!state->runtime) {
     exports->Set(context, String(isolate, "unsupportedReason"), String(isolate, state->unsupported_reason.c_str()))
         .Check();

@@ -65,12 +65,11 @@ Fiber* Runtime::NewFiber(BudgetedStack stack) {
   // not see; telling it keeps GCs (which find unreachable generators and so
   // free their stacks) as frequent as that memory warrants.
   isolate_->AdjustAmountOfExternalAllocatedMemory(kAccountedBytes);
-  fiber->accounted = true;
   return fiber;
 }
 
 void Runtime::DeleteFiber(Fiber* fiber) {
-  if (fiber->accounted) isolate_->AdjustAmountOfExternalAllocatedMemory(-kAccountedBytes);
+  isolate_->AdjustAmountOfExternalAllocatedMemory(-kAccountedBytes);
   delete fiber;  // unmaps the stack, frees the handle-scope memory
 }
 
@@ -154,7 +153,6 @@ Coroutine* Runtime::NewCoroutine(StackBox* box, std::size_t size, double id, std
   co->runtime = this;
   co->id = id;
   co->fiber = fiber;
-  co->box = box;
   fiber->coroutine = co;
   if (box != nullptr) box->user = co;
   // A new fiber starts at Entry; a parked one goes on inside park().
@@ -247,7 +245,6 @@ void Runtime::RunFiber(Fiber* fiber) {
 }
 
 void Runtime::NoteCollected(Coroutine* co) {
-  co->collected = true;
   co->next_collected = collected_;
   collected_ = co;
 }
@@ -267,6 +264,10 @@ void Runtime::Teardown() {
   // otherwise walk or free memory that is ours) and unmap their stacks.
   for (Coroutine* co : all_) {
     if (co->fiber != nullptr) {
+      // An OsStack's object may still be collected after this (its weak
+      // callback runs during the isolate's teardown): it must not find a
+      // generator that is gone.
+      if (StackBox* box = co->fiber->box) box->user = nullptr;
       co->fiber->v8_state.Discard();
       DeleteFiber(co->fiber);
     }

@@ -70,7 +70,6 @@ struct Fiber : ExecutionContext {
   Coroutine* coroutine = nullptr;  // the generator running (or about to) on it
   bool started = false;         // fiberMain is on its stack (parked or busy)
   bool finished = false;        // fiberMain returned: delete, never reuse
-  bool accounted = false;       // counted in V8's external memory
 };
 
 enum class CoroutineState : int { kFresh = 0, kSuspended = 1, kRunning = 2, kDone = 3 };
@@ -82,8 +81,6 @@ struct Coroutine {
   Runtime* runtime = nullptr;
   double id = 0;                    // what its Yielder names it by
   Fiber* fiber = nullptr;           // until it is done
-  StackBox* box = nullptr;          // a JS OsStack it will run on (set before it starts)
-  std::size_t stack_size = 0;       // for a pooled stack
   CoroutineState state = CoroutineState::kFresh;
   ExecutionContext* resumer = nullptr;  // while running
   double resume_async_id = 0;           // async_hooks' execution id at the last resume (binding.cc)
@@ -99,7 +96,6 @@ struct Coroutine {
   const v8::FunctionCallbackInfo<v8::Value>* resume_call = nullptr;
 
   v8::Global<v8::Object> owner;  // weak: the Generator object
-  bool collected = false;        // the Generator is gone
   bool retiring = false;         // not a generator: tells a parked fiber to end
   Coroutine* next_collected = nullptr;
   std::size_t index = 0;         // in Runtime::all_
@@ -176,7 +172,6 @@ class Runtime {
   // suspended) or freed at a safe point; see binding.cc.
   void NoteCollected(Coroutine* co);
   Coroutine* TakeCollected();
-  bool has_collected() const { return collected_ != nullptr; }
 
   /// Called when the environment goes away: no JavaScript can run any more.
   void Teardown();
@@ -204,7 +199,7 @@ class Runtime {
   ScavengeFilter filter_;
   ExecutionContext root_;
   ExecutionContext* current_;
-  std::vector<Fiber*> pool_;  // finished fibers with default-size stacks
+  std::vector<Fiber*> pool_;  // default-size fibers free for the next generator: parked or never started
   std::size_t pool_limit_ = 64;
   Coroutine* collected_ = nullptr;
   std::vector<Coroutine*> all_;  // every coroutine not yet deleted
@@ -294,12 +289,8 @@ __attribute__((always_inline)) inline void Runtime::Resume(Coroutine* co, Resume
   SwitchTo(co->fiber, false);
   co->resumer = nullptr;
   co->resume_call = nullptr;
-  if (co->state == CoroutineState::kDone && co->fiber != nullptr) {
-    // Finished, and its fiber could not park: it goes (or its stack goes
-    // back to its OsStack).
-    ReleaseFiber(co->fiber);
-    co->fiber = nullptr;
-  }
+  // A finished coroutine whose fiber could not park still holds it: Delete()
+  // releases it (or gives the stack back to its OsStack).
 }
 
 __attribute__((always_inline)) inline void Runtime::Suspend(v8::Local<v8::Value> value) {

@@ -1,5 +1,5 @@
 // One archived V8 "thread": the V8 state of an execution context (the OS
-// thread's own stack, or a coroutine) while another one runs.
+// thread's own stack, or a fiber) while another one runs.
 //
 // V8 supports many stacks per isolate through v8::Locker: a thread that
 // gives up the isolate is archived into a ThreadState on the ThreadManager's
@@ -17,12 +17,13 @@
 // The archive blob has the layout ThreadManager::Iterate parses:
 //   [HandleScopeImplementer][ThreadLocalTop][Relocatable top][StackGuard][Debug]
 // What differs from V8's own ThreadManager::EagerlyArchiveThread:
-//   * Each coroutine's HandleScopeImplementer lives in its blob, and the
-//     isolate's pointer to the implementer is switched instead of copying
-//     the object back and forth; only the live HandleScopeData (next, limit,
-//     level) is saved and restored. The OS thread keeps V8's own implementer
-//     (scopes on its stack, like MicrotaskQueue's EnteredContextRewindScope,
-//     hold its address); while it is archived, a copy sits in its blob.
+//   * Each fiber's HandleScopeImplementer lives in its blob (kept from one
+//     body to the next), and the isolate's pointer to the implementer is
+//     switched instead of copying the object back and forth; only the live
+//     HandleScopeData (next, limit, level) is saved and restored. The OS
+//     thread keeps V8's own implementer (scopes on its stack, like
+//     MicrotaskQueue's EnteredContextRewindScope, hold its address); while
+//     it is archived, a copy sits in its blob.
 //   * StackGuard is not archived. Its interrupt requests (GC, termination,
 //     API interrupts) belong to the OS thread; parked inside a suspended
 //     coroutine they would be lost. Only the stack limits change per
@@ -68,7 +69,7 @@ CopyFunction SelectCopy(std::size_t size);
 
 class V8ThreadState {
  public:
-  /// `owns_implementer`: a coroutine (its HandleScopeImplementer lives here);
+  /// `owns_implementer`: a fiber (its HandleScopeImplementer lives here);
   /// false for the OS thread's own context, which keeps V8's.
   V8ThreadState(const V8Layout& layout, const IsolateHooks& hooks, ScavengeFilter* filter, bool owns_implementer);
   V8ThreadState(const V8ThreadState&) = delete;

@@ -1,4 +1,5 @@
-// Runs child processes two at a time (the CI machine has two cores).
+// Runs child processes side by side, as many at a time as there are cores (at
+// least two).
 
 'use strict';
 const { spawn } = require('node:child_process');

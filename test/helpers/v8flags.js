@@ -26,4 +26,12 @@ function forceOptimization() {
   throw new Error('this V8 has neither --always-turbofan nor --jit-fuzzing');
 }
 
-module.exports = { hasFlag, forceOptimization };
+/**
+ * Whether this run is one of the extra Node versions of scripts/test.js's
+ * matrix (FRINGE_TEST_NODES): the suites that only repeat, at great length,
+ * what the primary run already showed (long soaks, every stress flag set)
+ * run a shorter form there.
+ */
+const secondaryRun = process.env.FRINGE_SECONDARY_RUN === '1';
+
+module.exports = { hasFlag, forceOptimization, secondaryRun };
