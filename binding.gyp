@@ -4,6 +4,7 @@
       "target_name": "fringe",
       "sources": [
         "native/addon/binding.cc",
+        "native/addon/continuation_data_guard.cc",
         "native/addon/mapping_budget.cc",
         "native/addon/native_bench.cc",
         "native/addon/runtime.cc",

@@ -9,7 +9,7 @@
 const assert = require('node:assert/strict');
 const { AsyncResource, executionAsyncId } = require('node:async_hooks');
 const { Generator, suspend } = require('..');
-const { runScript, describe: explain } = require('./helpers/child');
+const { runScript, runFixture, describe: explain } = require('./helpers/child');
 
 describe('async_hooks', () => {
   for (const hooks of [false, true]) {
@@ -152,4 +152,24 @@ describe('async_hooks', () => {
     assert.equal(result.status, 0, explain(result));
     assert.equal(result.stdout.trim(), 'unwound 1', explain(result));
   });
+});
+
+// Node 24+ keeps AsyncLocalStorage stores in an AsyncContextFrame, which V8
+// holds in one isolate-wide slot that it visits once per archived thread:
+// with generators suspended, a scavenge copied a young frame twice and the
+// next GC aborted (native/addon/continuation_data_guard.h). Node 22 does the
+// same with --experimental-async-context-frame; Node 20 keeps stores on async
+// resources, where this fixture checks the stores only.
+describe('AsyncLocalStorage stores across switches, under scavenges', () => {
+  const frameFlag = process.allowedNodeEnvironmentFlags.has('--experimental-async-context-frame') &&
+    Number(process.versions.node.split('.')[0]) < 24
+    ? ['--experimental-async-context-frame']
+    : [];
+  for (const flags of [['--stress-scavenge=10'], ['--stress-scavenge=10', '--max-semi-space-size=1']]) {
+    it(`keep generators, run()s and their stores intact, resumed from promise reactions (${[...frameFlag, ...flags].join(' ')})`, () => {
+      const result = runFixture('async-context.js', [...frameFlag, ...flags], ['20', '10']);
+      assert.equal(result.status, 0, explain(result));
+      assert.equal(result.stdout.trim(), 'ok 220', explain(result));
+    });
+  }
 });

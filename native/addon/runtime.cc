@@ -31,6 +31,7 @@ Runtime::Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHook
       layout_(layout),
       hooks_(hooks),
       filter_(isolate, layout, hooks_),
+      continuation_guard_(isolate),
       root_(this, layout, hooks_, &filter_, false),
       current_(&root_) {
   root_.js_limit = *hooks_.real_jslimit;

@@ -39,6 +39,7 @@
 #include "fringe/context.hpp"
 #include "fringe/stack.hpp"
 #include "mapping_budget.h"
+#include "continuation_data_guard.h"
 #include "scavenge_filter.h"
 #include "v8_layout.h"
 #include "v8_thread_state.h"
@@ -197,6 +198,7 @@ class Runtime {
   const V8Layout& layout_;
   IsolateHooks hooks_;
   ScavengeFilter filter_;
+  ContinuationDataGuard continuation_guard_;  // see continuation_data_guard.h
   ExecutionContext root_;
   ExecutionContext* current_;
   std::vector<Fiber*> pool_;  // default-size fibers free for the next generator: parked or never started

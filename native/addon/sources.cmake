@@ -2,6 +2,7 @@
 # same files; test/00.build.test.js checks that the two lists agree.
 set(FRINGE_ADDON_SOURCES
   native/addon/binding.cc
+  native/addon/continuation_data_guard.cc
   native/addon/mapping_budget.cc
   native/addon/native_bench.cc
   native/addon/runtime.cc
