@@ -198,8 +198,9 @@ export function wait<T>(value: T | PromiseLike<T>): T {
         }),
   );
   // Returns the value the promise fulfils with, or throws its reason. The
-  // execution async id is the run's own, checked above.
-  return nativeSuspend(undefined, asyncIdOf(generator)) as T;
+  // execution async id is the run's own, checked above; `true`: fn gets its
+  // own AsyncContextFrame back (Node 24+, see the native suspend()).
+  return nativeSuspend(undefined, asyncIdOf(generator), true) as T;
 }
 
 function notInRun(generator: object | undefined): Error {

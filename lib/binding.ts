@@ -70,7 +70,7 @@ export interface Binding {
    * Suspends the innermost running generator; `asyncId` is async_hooks.executionAsyncId(), which must
    * be the one its resume passed (ERR_SUSPEND_IN_ASYNC_SCOPE otherwise).
    */
-  suspend(value: unknown, asyncId: number): unknown;
+  suspend(value: unknown, asyncId: number, keepContext?: boolean): unknown;
   /** As suspend(), for the innermost running generator, which must have this yielder id. */
   suspendFrom(id: number, value: unknown, asyncId: number): unknown;
   /** The innermost running Generator. */

@@ -255,8 +255,9 @@ void CoroutineNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
     // generators still hold their stacks: collect garbage, unwind what was
     // collected, and try once more.
     isolate->LowMemoryNotification();
-    v8::Local<v8::Value> ignored;
-    (void)state->reap.Get(isolate)->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 0, nullptr).ToLocal(&ignored);
+    // reap() reports what unwinding throws and returns normally; it fails
+    // only when execution is being terminated, and then so do we.
+    if (state->reap.Get(isolate)->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 0, nullptr).IsEmpty()) return;
     co = runtime->NewCoroutine(box, static_cast<std::size_t>(size), id, error, &reason);
   }
   if (co == nullptr) {
@@ -377,8 +378,14 @@ __attribute__((always_inline)) inline void SuspendRunning(AddonState* state, Cor
   }
 }
 
-// suspend(value, asyncId): suspends the innermost running generator; asyncId
-// is the caller's execution async id (see RefuseSuspendInAsyncScope).
+// suspend(value, asyncId[, keepContext]): suspends the innermost running
+// generator; asyncId is the caller's execution async id (see
+// RefuseSuspendInAsyncScope). With keepContext (wait() passes true) the
+// generator gets back, when resumed, the continuation-preserved data it had
+// when it suspended: on Node 24+ that is the AsyncContextFrame holding the
+// AsyncLocalStorage stores, so a store fn entered (enterWith(), als.run()
+// around a wait()) is still there after the wait. (Node 20 and 22 keep the
+// stores on the async resource run() resumes in, and leave this data unused.)
 void Suspend(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
@@ -386,7 +393,11 @@ void Suspend(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Coroutine* co = state->runtime->current_coroutine();
   if (co == nullptr) return ThrowError(isolate, "ERR_NOT_IN_GENERATOR", "suspend() called outside of a generator");
   if (RefuseSuspendInAsyncScope(isolate, co, info[1])) return;
+  if (!info[2]->IsTrue()) return SuspendRunning(state, co, info, info[0]);
+  // A Local of the suspending side: its handle block waits, archived, with it.
+  v8::Local<v8::Data> context = GetContinuationData(isolate);
   SuspendRunning(state, co, info, info[0]);
+  SetContinuationData(isolate, context);
 }
 
 // suspendFrom(id, value, asyncId): Yielder#suspend, which must belong to the innermost
@@ -488,8 +499,8 @@ void Reap(const v8::FunctionCallbackInfo<v8::Value>& info) {
         // would run the traps of a Proxy the body threw, and whatever they
         // throw would surface from the unrelated call that reaped.
         v8::Local<v8::Value> error = info.GetReturnValue().Get();
-        v8::Local<v8::Value> ignored;
-        (void)state->warn.Get(isolate)->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 1, &error).ToLocal(&ignored);
+        // warn() does not throw; a call that fails (termination) is seen below.
+        state->warn.Get(isolate)->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 1, &error).IsEmpty();
       }
       if (co->outcome == Outcome::kTerminated) {
         isolate->TerminateExecution();

@@ -37,6 +37,29 @@ inline v8::Isolate* IsolateOf(v8::Local<v8::Context> context) {
 #endif
 }
 
+// The isolate's continuation-preserved embedder data: where Node 24+ keeps
+// the current AsyncContextFrame (AsyncLocalStorage's stores). An isolate
+// field from V8 12 (a context one in V8 11); V8 14 takes any v8::Data.
+inline v8::Local<v8::Data> GetContinuationData(v8::Isolate* isolate) {
+#if V8_MAJOR_VERSION >= 14
+  return isolate->GetContinuationPreservedEmbedderDataV2();
+#elif V8_MAJOR_VERSION >= 12
+  return isolate->GetContinuationPreservedEmbedderData();
+#else
+  return isolate->GetCurrentContext()->GetContinuationPreservedEmbedderData();
+#endif
+}
+
+inline void SetContinuationData(v8::Isolate* isolate, v8::Local<v8::Data> data) {
+#if V8_MAJOR_VERSION >= 14
+  isolate->SetContinuationPreservedEmbedderDataV2(data);
+#elif V8_MAJOR_VERSION >= 12
+  isolate->SetContinuationPreservedEmbedderData(data.As<v8::Value>());
+#else
+  isolate->GetCurrentContext()->SetContinuationPreservedEmbedderData(data.As<v8::Value>());
+#endif
+}
+
 }  // namespace fringe
 
 #endif  // FRINGE_ADDON_V8_COMPAT_H
