@@ -10,6 +10,7 @@ const path = require('node:path');
 const { describe: explain } = require('./helpers/child');
 const { spawnNode, inParallel } = require('./helpers/parallel');
 const { binding } = require('../dist/binding');
+const { forceOptimization } = require('./helpers/v8flags');
 
 const fixture = path.join(__dirname, 'fixtures', 'inspector.js');
 const STRESS = ['--stress-scavenge=10'];
@@ -19,7 +20,7 @@ const UNKNOWN_STEPPING = { FRINGE_FAULT_INJECTION: 'debug_stepping_unknown' };
 const runs = {
   debugger: { args: ['debugger-statement'] },
   breakpoint: { args: ['breakpoint'] },
-  'breakpoint turbofan': { args: ['breakpoint'], flags: ['--always-turbofan'] },
+  'breakpoint turbofan': { args: ['breakpoint'], flags: forceOptimization() },
   'breakpoint sparkplug': { args: ['breakpoint'], flags: ['--always-sparkplug'] },
   evaluate: { args: ['evaluate'] },
   'debugger stress': { args: ['debugger-statement'], flags: STRESS },
