@@ -778,4 +778,18 @@ describe('unsupported runtimes', () => {
       assert.equal(out.size, 1024 * 1024);
     });
   }
+
+  // jslimit_ is also V8's interrupt flag, which other threads write (a
+  // worker.terminate() while the worker loaded fringe did, in the soak): the
+  // stack-limit probe at load must not take that for a layout it does not
+  // know, and must not lose the interrupt.
+  it('stay supported when an interrupt is requested in the middle of the stack-limit probe, which still runs', () => {
+    const result = runScript(`
+      const { Generator, supported, unsupportedReason } = require(process.env.FRINGE_ROOT);
+      console.log(JSON.stringify({ supported, unsupportedReason, value: supported && new Generator(() => 42).resume() }));
+    `, [], { env: { FRINGE_FAULT_INJECTION: 'interrupt_during_stack_probe' } });
+    assert.equal(result.status, 0, explain(result));
+    assert.deepEqual(JSON.parse(result.stdout), { supported: true, value: 42 });
+    assert.match(result.stderr, /^fringe: injected interrupt ran$/m, explain(result));
+  });
 });
