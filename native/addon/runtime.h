@@ -38,8 +38,8 @@
 
 #include "fringe/context.hpp"
 #include "fringe/stack.hpp"
-#include "mapping_budget.h"
 #include "continuation_data_guard.h"
+#include "mapping_budget.h"
 #include "scavenge_filter.h"
 #include "v8_layout.h"
 #include "v8_thread_state.h"
