@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "processes.hpp"
 #include "fringe/generator.hpp"
 #include "fringe/overflow.hpp"
 
@@ -22,49 +23,17 @@ namespace {
 
 const std::size_t kPage = fringe::page_size();
 
-struct ChildEnd {
-  int status = 0;
-  std::string stderr_text;
-};
+using check::ChildEnd;
+using check::exited_zero;
+using check::in_child;
+using check::is_mapped;
+using check::killed_by;
+using check::recurse_forever;
 
-// Runs `body` in a child process with its stderr going to a pipe; returns
-// the wait status and what it wrote there.
-template <class F>
-ChildEnd in_child(F body) {
-  std::fflush(nullptr);
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return ChildEnd{-1, "pipe failed"};
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(pipe_fds[0]);
-    dup2(pipe_fds[1], STDERR_FILENO);
-    alarm(60);  // a handler that loops must not hang the suite
-    body();
-    _exit(0);
-  }
-  close(pipe_fds[1]);
-  ChildEnd end;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) end.stderr_text.append(buffer, static_cast<std::size_t>(n));
-  close(pipe_fds[0]);
-  waitpid(pid, &end.status, 0);
-  return end;
-}
-
-bool killed_by(int status, int signal) { return WIFSIGNALED(status) && WTERMSIG(status) == signal; }
-bool exited_zero(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 std::string report_for(std::size_t size) {
   return "fringe: stack overflow in a generator (stack of " + std::to_string(size) + " bytes)\n";
-}
-
-#pragma GCC diagnostic ignored "-Winfinite-recursion"
-__attribute__((noinline)) int recurse_forever(volatile int depth) {
-  volatile char pad[256];
-  pad[0] = static_cast<char>(depth);
-  return recurse_forever(depth + 1) + pad[0];
 }
 
 void overflow_a_generator(std::size_t stack_size) {
@@ -77,20 +46,6 @@ void overflow_a_generator(std::size_t stack_size) {
 volatile char* unrelated_protected_page() {
   void* page = mmap(nullptr, kPage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return page == MAP_FAILED ? nullptr : static_cast<volatile char*>(page);
-}
-
-bool is_mapped(void* address) {
-  auto where = reinterpret_cast<std::uintptr_t>(address);
-  std::FILE* maps = std::fopen("/proc/self/maps", "r");
-  if (maps == nullptr) return false;
-  bool found = false;
-  unsigned long start, end;
-  char line[512];
-  while (!found && std::fgets(line, sizeof line, maps)) {
-    if (std::sscanf(line, "%lx-%lx", &start, &end) == 2) found = start <= where && where < end;
-  }
-  std::fclose(maps);
-  return found;
 }
 
 std::uintptr_t address(void* p) { return reinterpret_cast<std::uintptr_t>(p); }

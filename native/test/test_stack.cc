@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "processes.hpp"
 #include "fringe/generator.hpp"
 #include "fringe/stack.hpp"
 
@@ -19,37 +20,15 @@ namespace {
 
 const std::size_t kPage = fringe::page_size();
 
-// Whether any mapping of this process contains `address`, from
-// /proc/self/maps (a syscall on an unmapped address would trip valgrind).
-bool is_mapped(void* address) {
-  auto where = reinterpret_cast<std::uintptr_t>(address);
-  std::FILE* maps = std::fopen("/proc/self/maps", "r");
-  if (maps == nullptr) return false;
-  bool found = false;
-  unsigned long start, end;
-  char line[512];
-  while (!found && std::fgets(line, sizeof line, maps)) {
-    if (std::sscanf(line, "%lx-%lx", &start, &end) == 2) found = start <= where && where < end;
-  }
-  std::fclose(maps);
-  return found;
-}
+using check::is_mapped;
+using check::killed_by;
+using check::recurse_forever;
 
-// Runs `body` in a child process; returns its wait status.
+// The wait status of `body` run in a child process.
 template <class F>
 int in_child(F body) {
-  std::fflush(nullptr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    body();
-    _exit(0);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return status;
+  return check::in_child(body).status;
 }
-
-bool killed_by(int status, int signal) { return WIFSIGNALED(status) && WTERMSIG(status) == signal; }
 
 }  // namespace
 
@@ -123,14 +102,6 @@ TEST(stack_guard_page_sits_below_limit) {
   CHECK(killed_by(status, SIGSEGV));
 }
 
-namespace {
-#pragma GCC diagnostic ignored "-Winfinite-recursion"
-__attribute__((noinline)) int recurse_forever(volatile int depth) {
-  volatile char pad[256];
-  pad[0] = static_cast<char>(depth);
-  return recurse_forever(depth + 1) + pad[0];
-}
-}  // namespace
 
 TEST(stack_overflow_in_generator_hits_guard_page) {
   int status = in_child([] {
