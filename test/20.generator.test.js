@@ -4,14 +4,7 @@
 const assert = require('node:assert/strict');
 const { Generator, GeneratorReturn, OsStack, Yielder, suspend, current, supported, unsupportedReason } = require('..');
 const { runScript, describe: explain } = require('./helpers/child');
-
-function expectCode(fn, code, message) {
-  assert.throws(fn, (e) => {
-    assert.equal(e.code, code);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-}
+const { expectCode } = require('./helpers/errors');
 
 describe('fringe on this runtime', () => {
   it(`is supported (Node ${process.versions.node} on x86_64 Linux)`, () => {

@@ -12,14 +12,7 @@ const path = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { Generator, OsStack, current, suspend, run, wait } = require('..');
 const { runScript, describe: explain } = require('./helpers/child');
-
-function expectCode(fn, code, message) {
-  assert.throws(fn, (e) => {
-    assert.equal(e.code, code);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-}
+const { expectCode } = require('./helpers/errors');
 
 /** A promise and the functions that settle it. */
 function deferred() {
