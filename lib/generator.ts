@@ -8,6 +8,7 @@
 // reach any more is collected, and then unwound.
 
 import { executionAsyncId } from 'node:async_hooks';
+import './disposable';
 import { binding, type NativeCoroutineClass, type NativeHandle, Outcome, ResumeMode, StatusSlot } from './binding';
 import { error, rangeError, typeError } from './errors';
 import { DEFAULT_STACK_SIZE, OsStack, claimsOsStack, stackHandle, validateFreeStack, validateStackSize, wrapStack } from './stack';

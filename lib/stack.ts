@@ -2,6 +2,7 @@
 // just below `limit`) that a Generator can run on, and reuse after unwrap().
 
 import { binding, type NativeHandle } from './binding';
+import './disposable';
 import { error, rangeError, typeError } from './errors';
 
 /** The size a generator gets when none is given: 1 MiB, committed lazily. */

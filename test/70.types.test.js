@@ -27,14 +27,25 @@ function exportedNames(dts) {
   return { values: values.sort(), types: types.sort() };
 }
 
-/** The consumer files: usage.ts's body under an ES module header and a CommonJS one. */
+/**
+ * The consumer files: usage.ts's body under an ES module header and a
+ * CommonJS one; and the same without its `using` declarations
+ * (esm-es2022.mts, cjs-es2022.cts), for a lib that lacks the global
+ * Disposable type they need: Symbol.dispose itself still has to work there.
+ */
 function consumerSources(names) {
   const body = fs.readFileSync(path.join(fixtures, 'usage.ts'), 'utf8');
+  const withoutUsing = body.replace(/^ *\/\/ using declarations: begin.*\n[^]*?^ *\/\/ using declarations: end\n/gm, '');
+  assert.ok(!/\busing \w+ =/.test(withoutUsing) && withoutUsing.length < body.length, 'the using declarations are marked');
   const values = names.values.join(', ');
   const types = `import type { ${names.types.join(', ')} } from 'fringe';\n`;
+  const esm = `import fringe, { ${values} } from 'fringe';\n${types}`;
+  const cjs = `import fringe = require('fringe');\nimport { ${values} } from 'fringe';\n${types}`;
   return {
-    'esm.mts': `import fringe, { ${values} } from 'fringe';\n${types}${body}`,
-    'cjs.cts': `import fringe = require('fringe');\nimport { ${values} } from 'fringe';\n${types}${body}`,
+    'esm.mts': `${esm}${body}`,
+    'cjs.cts': `${cjs}${body}`,
+    'esm-es2022.mts': `${esm}${withoutUsing}`,
+    'cjs-es2022.cts': `${cjs}${withoutUsing}`,
   };
 }
 
@@ -42,9 +53,9 @@ function consumerSources(names) {
  * Compiler settings to check the consumers under, and the declaration files
  * each must resolve 'fringe' to. Only the first loads @types/node (it triples
  * tsc's time): the others show that the declarations need nothing from it,
- * Symbol.dispose aside, which comes from @types/node or the esnext.disposable lib.
+ * nor from lib esnext.disposable (lib/disposable.ts declares Symbol.dispose).
  */
-const WITHOUT_NODE_TYPES = { types: [], lib: ['es2022', 'esnext.disposable'] };
+const WITHOUT_NODE_TYPES = { types: [], lib: ['es2022'] };
 const SETTINGS = [
   {
     name: 'module nodenext (target and lib esnext), with @types/node',
@@ -53,21 +64,27 @@ const SETTINGS = [
     resolves: ['esm/index.d.mts', 'dist/index.d.ts'],
   },
   {
+    name: 'target es2022, module nodenext, its default lib, without @types/node',
+    options: { module: 'nodenext', target: 'es2022', types: [] },
+    files: ['esm-es2022.mts', 'cjs-es2022.cts'],
+    resolves: ['esm/index.d.mts', 'dist/index.d.ts'],
+  },
+  {
     name: 'module node16',
     options: { module: 'node16', ...WITHOUT_NODE_TYPES },
-    files: ['esm.mts', 'cjs.cts'],
+    files: ['esm-es2022.mts', 'cjs-es2022.cts'],
     resolves: ['esm/index.d.mts', 'dist/index.d.ts'],
   },
   {
     name: 'moduleResolution bundler (module preserve)',
     options: { module: 'preserve', target: 'es2022', ...WITHOUT_NODE_TYPES },
-    files: ['esm.mts', 'cjs.cts'],
+    files: ['esm-es2022.mts', 'cjs-es2022.cts'],
     resolves: ['esm/index.d.mts', 'dist/index.d.ts'],
   },
   {
     name: 'module commonjs, moduleResolution node10 (the "types" field)',
     options: { module: 'commonjs', moduleResolution: 'node10', target: 'es2022', ...WITHOUT_NODE_TYPES },
-    files: ['cjs.cts'],
+    files: ['cjs-es2022.cts'],
     resolves: ['dist/index.d.ts'],
   },
 ];
@@ -146,7 +163,7 @@ describe('the packed package, as a TypeScript consumer sees it', function () {
       fs.writeFileSync(path.join(project, `bare-${file}`), lines.join('\n'));
     }
     assert.ok(expected.length >= 20, `${expected.length} directives`);
-    const result = typeCheck(project, 'bare', { module: 'nodenext', types: [] }, ['bare-esm.mts', 'bare-cjs.cts']);
+    const result = typeCheck(project, 'bare', { module: 'nodenext', types: [] }, Object.keys(sources).map((file) => `bare-${file}`));
     assert.notEqual(result.status, 0);
     assert.deepEqual([...new Set(errorLines(result.output))], expected.sort(), result.output);
   });
