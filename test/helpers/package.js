@@ -47,16 +47,21 @@ function tempDir(prefix) {
 let packed;
 
 /**
- * Packs this checkout with `npm pack` (which runs `prepare`, compiling lib/)
- * into a temporary directory. Returns { tarball, files, report }: the
- * tarball's path, the sorted paths it contains, and npm's JSON report.
+ * Packs this checkout with `npm pack` (which runs `prepack`, checking the
+ * prebuilds, and `prepare`, compiling lib/) into a temporary directory.
+ * A checkout without prebuilds/ packs a source-only package
+ * (FRINGE_PACK_SOURCE_ONLY=1, see scripts/prepack.js); one with prebuilds
+ * must hold a fresh one for every claimed ABI. Returns { tarball, files,
+ * report }: the tarball's path, the sorted paths it contains, and npm's JSON
+ * report.
  */
 function pack() {
   if (packed) return packed;
   const dir = tempDir('fringe-pack-');
+  const sourceOnly = fs.existsSync(path.join(root, 'prebuilds')) ? {} : { FRINGE_PACK_SOURCE_ONLY: '1' };
   const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], {
     cwd: root,
-    env: npmEnv(),
+    env: npmEnv(sourceOnly),
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 64 * 1024 * 1024,
