@@ -1,7 +1,8 @@
 'use strict';
 // WebAssembly inside and outside generators, in one process. Archived V8
 // threads abort the wasm code GC ("archived threads in combination with wasm
-// not supported"); the addon turns it off, and --stress-wasm-code-gc proves it.
+// not supported"); the addon turns it off (--no-wasm-code-gc at load), and
+// tests below show that it must and that it does.
 
 const assert = require('node:assert/strict');
 const { Generator, suspend } = require('..');
@@ -56,27 +57,69 @@ describe('WebAssembly', () => {
     assert.equal(gen.resume(100), 101);
   });
 
-  it('survives the wasm code GC under --stress-wasm-code-gc with generators suspended', () => {
-    const result = runScript(`
+  describe('the wasm code GC, kept off while generators are suspended', () => {
+    // Wasm code becomes garbage when a function tiers up (Liftoff -> TurboFan:
+    // the Liftoff code is dead), and --stress-wasm-code-gc collects it at once.
+    // That collection walks the stacks and aborts when an archived thread
+    // exists -- every suspended generator is one. Forced tier-ups
+    // (%WasmTierUpFunction) make dead code in every run, whatever V8's tiering
+    // budget. Three runs: fringe as shipped (must pass, and no code GC may
+    // start), fringe's protection undone after load with no generator
+    // suspended (the code GC must run: the workload does make garbage), and
+    // undone with generators suspended (V8 aborts: the hazard is real).
+    const script = (mode) => `
       const { Generator, suspend } = require(process.env.FRINGE_ROOT);
+      // Undoes what the addon did at load (--no-wasm-code-gc).
+      if (${JSON.stringify(mode)} !== 'protected') require('node:v8').setFlagsFromString('--wasm-code-gc');
       const bytes = new Uint8Array(${JSON.stringify(Array.from(WASM))});
+      const tierUp = new Function('f', 'return %WasmTierUpFunction(f)');
       const parked = [];
-      for (let i = 0; i < 20; i++) {
-        const g = new Generator(() => {
-          const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { cb: (x) => suspend(x) } });
-          return inst.exports.call(i);
-        });
-        g.resume();
-        parked.push(g);
-        for (let j = 0; j < 20; j++) new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { cb: (x) => x } }).exports.call(j);
+      let sum = 0;
+      for (let i = 0; i < 10; i++) {
+        if (${JSON.stringify(mode)} !== 'no generators') {
+          const g = new Generator(() => {
+            const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { cb: (x) => suspend(x) } });
+            return inst.exports.call(i);
+          });
+          g.resume();
+          parked.push(g);
+        }
+        // A module of its own (other bytes: no cache hit), called, tiered up, called again.
+        const own = new Uint8Array([...bytes, 0x00, 0x03, 0x01, 0x78, 0x30 + i]);
+        const { exports } = new WebAssembly.Instance(new WebAssembly.Module(own), { env: { cb: (x) => x * 2 } });
+        sum += exports.add(i, 1) + exports.call(i);
+        tierUp(exports.add);
+        tierUp(exports.call);
+        sum += exports.add(i, 1) + exports.call(i);
         gc();
       }
-      let sum = 0;
       for (const g of parked) sum += g.resume(1);
-      console.log(sum);
-    `, ['--expose-gc', '--stress-wasm-code-gc']);
-    assert.equal(result.status, 0, explain(result));
-    assert.equal(result.stdout.trim(), String(20 * 2));
+      console.log('sum ' + sum);
+    `;
+    const FLAGS = ['--allow-natives-syntax', '--expose-gc', '--stress-wasm-code-gc', '--trace-wasm-code-gc'];
+    // 10 x ((i + 1) + (2i + 1)) twice, plus 10 parked generators returning 1 + 1.
+    const SUM = 2 * Array.from({ length: 10 }, (_, i) => 3 * i + 2).reduce((a, b) => a + b) + 10 * 2;
+
+    it('does not run with generators suspended: tier-ups make dead code, no code GC starts, results are right', () => {
+      const result = runScript(script('protected'), FLAGS);
+      assert.equal(result.status, 0, explain(result));
+      assert.equal(result.stdout.match(/^sum .*$/m)?.[0], `sum ${SUM}`, explain(result));
+      assert.doesNotMatch(result.stdout, /\[wasm-gc\] Triggering GC/, 'a wasm code GC started');
+    });
+
+    it('does run in the same workload when re-enabled and no generator is suspended (the workload makes garbage)', () => {
+      const result = runScript(script('no generators'), FLAGS);
+      assert.equal(result.status, 0, explain(result));
+      assert.equal(result.stdout.match(/^sum .*$/m)?.[0], `sum ${SUM - 10 * 2}`, explain(result));
+      assert.match(result.stdout, /\[wasm-gc\] Triggering GC/, explain(result));
+      assert.match(result.stdout, /\[wasm-gc\] Found \d+ dead code objects, freed [1-9]/, explain(result));
+    });
+
+    it('aborts V8 when re-enabled with generators suspended (what the protection prevents)', () => {
+      const result = runScript(script('unprotected'), FLAGS);
+      assert.notEqual(result.status, 0, explain(result));
+      assert.match(result.stderr, /archived threads in combination with wasm not supported/, explain(result));
+    });
   });
 
   it('traps an out-of-bounds memory access as a catchable RuntimeError, inside and outside generators', () => {

@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { pack, consumerProject, unpackInto, root } = require('./helpers/package');
+const { pack, consumerProject, unpackInto, npmEnv, root } = require('./helpers/package');
 
 const tsc = require.resolve('typescript/bin/tsc');
 const fixtures = path.join(__dirname, 'fixtures', 'consumer');
@@ -170,11 +170,19 @@ describe('the packed package, as a TypeScript consumer sees it', function () {
 
   it('loads the same module through require() and import, resolved by the exports map, and runs generators', () => {
     fs.copyFileSync(path.join(fixtures, 'runtime.mjs'), path.join(project, 'runtime.mjs'));
-    // The addon built in this checkout, where a source install puts it.
-    fs.mkdirSync(path.join(installed, 'build', 'Release'), { recursive: true });
-    fs.copyFileSync(path.join(root, 'build', 'Release', 'fringe.node'), path.join(installed, 'build', 'Release', 'fringe.node'));
-    const result = spawnSync(process.execPath, ['runtime.mjs'], { cwd: project, encoding: 'utf8' });
+    // The addon built in this checkout for the running node (scripts/test.js
+    // names it in FRINGE_ADDON_PATH under the other Node versions), where a
+    // source install puts it.
+    const addon = path.join(installed, 'build', 'Release', 'fringe.node');
+    fs.mkdirSync(path.dirname(addon), { recursive: true });
+    fs.copyFileSync(process.env.FRINGE_ADDON_PATH || path.join(root, 'build', 'Release', 'fringe.node'), addon);
+    // Without this checkout's variables (FRINGE_ADDON_PATH would make the
+    // installed package load the checkout's addon); lists the addons loaded.
+    const probe = path.join(project, 'addons.cjs');
+    fs.writeFileSync(probe, `process.on('exit', () => process.stderr.write('ADDONS ' + JSON.stringify(Object.keys(require.cache).filter((f) => f.endsWith('.node')))));`);
+    const result = spawnSync(process.execPath, ['--require', probe, 'runtime.mjs'], { cwd: project, env: npmEnv(), encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(/^ADDONS (.*)$/m.exec(result.stderr)[1]), [addon], 'the installed copy of the addon');
     const report = JSON.parse(result.stdout);
     assert.equal(report.required, path.join(installed, 'dist', 'index.js'));
     assert.equal(report.imported, path.join(installed, 'esm', 'index.mjs'));

@@ -1,9 +1,11 @@
 'use strict';
 // The npm package: `npm pack` holds what users need to install, build and
 // use fringe, and nothing else; installing the tarball into an empty project
-// builds the addon from source, and the package works from there: its
-// examples run from the installed copy, and a consumer's require() and
-// import of 'fringe' run generators.
+// with --build-from-source builds the addon from source (under each Node
+// version the suite runs under, prebuilds in the tarball or not), and the
+// package works from there: its examples run from the installed copy, on the
+// addon just built, and a consumer's require() and import of 'fringe' run
+// generators. Installing it without a compiler uses the prebuild.
 
 const assert = require('node:assert/strict');
 const { execFileSync, spawnSync } = require('node:child_process');
@@ -113,23 +115,31 @@ describe('npm install of the packed tarball into an empty project', function () 
   this.timeout(5 * 60 * 1000);
   let project;
   let installed;
+  let addon;
 
   before(() => {
     const { tarball } = pack();
     project = consumerProject('fringe-install-');
-    // Builds the addon from source (no prebuild matches): about a minute.
-    execFileSync('npm', ['install', tarball, '--no-audit', '--no-fund'], {
+    // Built from source even where a prebuild matches (CI packs prebuilds for
+    // every ABI): node-gyp-build's install script builds when
+    // npm_config_build_from_source is true (npm's --build-from-source).
+    // About a minute; JOBS=max lets node-gyp use every core.
+    execFileSync('npm', ['install', tarball, '--build-from-source', '--no-audit', '--no-fund'], {
       cwd: project,
-      env: npmEnv(nodedirEnv()),
+      env: npmEnv({ ...nodedirEnv(), JOBS: 'max' }),
       stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
     });
     installed = path.join(project, 'node_modules', 'fringe');
+    addon = path.join(installed, 'build', 'Release', 'fringe.node');
   });
 
-  it('builds the addon from source where no prebuild matches', () => {
-    const hasPrebuilds = pack().files.some((f) => f.startsWith('prebuilds/'));
-    if (!hasPrebuilds) assert.ok(fs.existsSync(path.join(installed, 'build', 'Release', 'fringe.node')), 'build/Release/fringe.node');
+  it('builds the addon from source with --build-from-source, for the running node, prebuilds or not', () => {
+    assert.ok(fs.existsSync(addon), 'build/Release/fringe.node');
+    // Against the running node's headers: node-gyp copies their config,
+    // with this node's ABI, into build/config.gypi.
+    const config = fs.readFileSync(path.join(installed, 'build', 'config.gypi'), 'utf8');
+    assert.match(config, new RegExp(`"node_module_version": ${process.versions.modules},`));
     // Its one dependency, and none of the development ones.
     const modules = fs.readdirSync(path.join(project, 'node_modules')).filter((name) => !name.startsWith('.'));
     assert.deepEqual(modules.sort(), ['fringe', 'node-gyp-build']);
@@ -155,7 +165,8 @@ describe('npm install of the packed tarball into an empty project', function () 
     assert.equal(summary.replace(/^.* bytes in /, ''), installed);
     const loaded = JSON.parse(/LOADED (.*)$/m.exec(result.stderr)[1]);
     assert.ok(loaded.includes(path.join(installed, 'dist', 'index.js')), loaded.join('\n'));
-    assert.ok(loaded.some((f) => f.startsWith(installed) && f.endsWith('.node')), `the addon: ${loaded.join('\n')}`);
+    // The addon built from source (node-gyp-build prefers build/Release to prebuilds/).
+    assert.deepEqual(loaded.filter((f) => f.endsWith('.node')), [addon]);
     const modules = `${path.join(project, 'node_modules')}/`;
     assert.deepEqual(loaded.filter((f) => !f.startsWith(modules)), [], 'nothing from outside the project\'s node_modules');
   });
@@ -167,7 +178,8 @@ describe('npm install of the packed tarball into an empty project', function () 
        const gen = new Generator((yielder, x) => suspend(yielder.suspend(x + 1) * 2) + 1);
        const values = [gen.resume(1), gen.resume(5), gen.resume(100), gen.state];
        run(() => wait(Promise.resolve(6)) * 7).then((waited) => {
-         console.log(JSON.stringify({ resolved: require.resolve('fringe'), values, waited }));
+         const addons = Object.keys(require.cache).filter((file) => file.endsWith('.node'));
+         console.log(JSON.stringify({ resolved: require.resolve('fringe'), values, waited, addons }));
        });`,
     );
     fs.writeFileSync(
@@ -182,6 +194,7 @@ describe('npm install of the packed tarball into an empty project', function () 
       resolved: path.join(installed, 'dist', 'index.js'),
       values: [2, 10, 101, 'done'],
       waited: 42,
+      addons: [addon],
     });
     const esm = spawnSync(process.execPath, ['consumer.mjs'], { cwd: project, env: npmEnv(), encoding: 'utf8' });
     assert.equal(esm.status, 0, esm.stderr);
