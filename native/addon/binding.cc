@@ -607,6 +607,30 @@ void Cleanup(void* data) {
   }
 }
 
+// Archived V8 threads and the wasm code GC do not mix: it aborts with
+// "archived threads in combination with wasm not supported" when any
+// archived thread exists (wasm-engine.cc). Without it, wasm code that is no
+// longer used is freed only with its module. Called by the first load in an
+// isolate, before its Runtime exists, and outside states_mutex (the tasks
+// below may run JavaScript).
+void StopWasmCodeGc(v8::Isolate* isolate) {
+  v8::V8::SetFlagsFromString("--no-wasm-code-gc");
+  // The flag only stops new code GCs. One triggered before this load has
+  // posted a task to this isolate's foreground queue, and that task calls
+  // WasmEngine::ReportLiveCodeFromStackForGC, which aborts as above if it
+  // runs while a generator is suspended -- even when the isolate has already
+  // reported through the stack-guard interrupt (V8 no longer cancels the
+  // task then). Running the queued foreground tasks now, while no archived
+  // thread exists, makes such a task harmless (a late report is ignored).
+  // The cost: V8 tasks already queued (GC steps, FinalizationRegistry
+  // cleanups) run inside this require() rather than at the next loop turn.
+  // The interrupt half is handled by the first stack check after the load,
+  // before any generator can run.
+  if (node::Environment* env = node::GetCurrentEnvironment(isolate->GetCurrentContext())) {
+    if (node::MultiIsolatePlatform* platform = node::GetMultiIsolatePlatform(env)) platform->FlushForegroundTasks(isolate);
+  }
+}
+
 // The isolate's AddonState; `created` tells whether this load made it.
 AddonState* StateFor(v8::Isolate* isolate, bool* created) {
   std::lock_guard<std::mutex> lock(states_mutex);
@@ -615,11 +639,6 @@ AddonState* StateFor(v8::Isolate* isolate, bool* created) {
   if (!*created) return it->second;
   auto* state = new AddonState();
   std::string error;
-  // Archived V8 threads and the wasm code GC do not mix: it aborts with
-  // "archived threads in combination with wasm not supported" when any
-  // archived thread exists (wasm-engine.cc). Without it, wasm code that is no
-  // longer used is freed only with its module.
-  v8::V8::SetFlagsFromString("--no-wasm-code-gc");
   state->runtime = Runtime::Create(isolate, &error);
   if (state->runtime) {
     state->runtime->set_owner(state);
@@ -670,6 +689,12 @@ void PinLibrary() {
 void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v8::Context> context) {
   v8::Isolate* isolate = IsolateOf(context);
   PinLibrary();
+  bool first;
+  {
+    std::lock_guard<std::mutex> lock(states_mutex);
+    first = states.find(isolate) == states.end();
+  }
+  if (first) StopWasmCodeGc(isolate);
   bool created;
   AddonState* state = StateFor(isolate, &created);
   // Once per isolate: Node aborts on a second registration of the same hook.
