@@ -88,6 +88,11 @@ export interface Binding {
     fiberMain: () => void,
   ): void;
   setPoolSize(size: number): void;
+  /** Around a vm call with a watchdog (timeout, breakOnSigint): suspend() inside is refused (lib/nesting.ts). */
+  enterWatchdog(): void;
+  leaveWatchdog(): void;
+  /** From the first 'exit' listener: the running stack is exiting the process; suspend() there is refused. */
+  exiting(): void;
   /** [live generators, pooled stacks, pool limit, settled states, filtered scavenges, skipped states] */
   stats(): [number, number, number, number, number, number];
   benchNative(kind: 'swap' | 'generator' | 'swapcontext' | 'call', iterations: number): number;

@@ -49,5 +49,94 @@ describe('nesting invariants', function () {
       assert.equal(result.status, 0, explain(result));
       assert.equal(result.stdout.trim(), 'ok 42 true');
     });
+
+    it(`suspend() inside a vm call with a timeout or breakOnSigint is refused; unrelated code is not terminated${under}`, () => {
+      // It used to suspend: the watchdog then fired TerminateExecution() at
+      // the busy main script, and the process exited 0 in its middle.
+      const result = run(`
+        const vm = require('node:vm');
+        const { Generator, suspend } = require(process.env.FRINGE_ROOT);
+        const codes = [];
+        for (const options of [{ timeout: 200 }, { breakOnSigint: true }]) {
+          const g = new Generator(() => {
+            try {
+              return vm.runInNewContext('suspend(1); 2', { suspend }, options);
+            } catch (e) {
+              codes.push(e.code);
+              return 'refused';
+            }
+          });
+          codes.push(g.resume());
+        }
+        // The same through every entry point that takes the options.
+        const script = new vm.Script('suspend(1)');
+        const context = vm.createContext({ suspend });
+        for (const call of [
+          () => script.runInThisContext({ timeout: 1000 }),
+          () => script.runInContext(context, { timeout: 1000 }),
+          () => vm.runInContext('suspend(1)', context, { timeout: 1000 }),
+          () => vm.runInThisContext('require(process.env.FRINGE_ROOT).suspend(1)', { timeout: 1000 }),
+        ]) {
+          const g = new Generator(() => { try { call(); return 'suspended'; } catch (e) { return e.code; } });
+          codes.push(g.resume());
+        }
+        // Without a watchdog a vm call may suspend; a generator resumed
+        // inside a watched call may suspend too (that returns into the call).
+        const free = new Generator(() => vm.runInNewContext('suspend(1); 2', { suspend }));
+        codes.push(free.resume(), free.resume());
+        const inner = new Generator(() => { suspend('a'); return 'b'; });
+        codes.push(vm.runInNewContext('[inner.resume(), inner.resume()].join()', { inner }, { timeout: 1000 }));
+        // Refused calls left nothing armed: a busy main script outlives the timeout.
+        const start = Date.now();
+        while (Date.now() - start < 600);
+        console.log(JSON.stringify(codes));
+      `, flags);
+      assert.equal(result.status, 0, explain(result));
+      assert.deepEqual(JSON.parse(result.stdout), [
+        'ERR_SUSPEND_IN_VM_TIMEOUT', 'refused', 'ERR_SUSPEND_IN_VM_TIMEOUT', 'refused',
+        'ERR_SUSPEND_IN_VM_TIMEOUT', 'ERR_SUSPEND_IN_VM_TIMEOUT', 'ERR_SUSPEND_IN_VM_TIMEOUT', 'ERR_SUSPEND_IN_VM_TIMEOUT',
+        1, 2, 'a,b',
+      ]);
+    });
+
+    it(`wait() inside a vm call with a timeout rejects run() with ERR_SUSPEND_IN_VM_TIMEOUT; the async hook stack stays intact${under}`, () => {
+      // It used to exit 1: "async hook stack has become corrupted".
+      const result = run(`
+        const vm = require('node:vm');
+        const { run: start, wait } = require(process.env.FRINGE_ROOT);
+        const sleep = (ms, v) => new Promise((resolve) => setTimeout(resolve, ms, v));
+        start(() => vm.runInNewContext('wait(sleep(10, 1))', { wait, sleep }, { timeout: 500 })).then(
+          (v) => console.log('resolved', v),
+          (e) => start(() => wait(sleep(10, e.code))).then((code) => console.log('rejected', code)),
+        );
+      `, flags);
+      assert.equal(result.status, 0, explain(result));
+      assert.equal(result.stdout.trim(), 'rejected ERR_SUSPEND_IN_VM_TIMEOUT');
+    });
+
+    it(`process.exit() cannot be cancelled by suspending in an 'exit' listener${under}`, () => {
+      // It used to suspend the body; its resumer went on and the process
+      // kept running.
+      const result = run(`
+        const { Generator, suspend } = require(process.env.FRINGE_ROOT);
+        const nested = new Generator(() => { suspend('n1'); return 'n2'; });
+        process.on('exit', (code) => {
+          // A generator resumed here may suspend: that returns into the listener.
+          const seen = [nested.resume(), nested.resume()];
+          try {
+            suspend('x');
+            seen.push('suspended');
+          } catch (e) {
+            seen.push(e.code);
+          }
+          console.log(code, seen.join());
+        });
+        const g = new Generator(() => { process.exit(3); });
+        g.resume();
+        console.log('still running');
+      `, flags);
+      assert.equal(result.status, 3, explain(result));
+      assert.equal(result.stdout.trim(), '3 n1,n2,ERR_SUSPEND_IN_EXIT');
+    });
   }
 });

@@ -331,6 +331,29 @@ __attribute__((always_inline)) inline bool RefuseSuspendInAsyncScope(v8::Isolate
   return true;
 }
 
+// State of V8's and Node's that assumes calls nest on a thread, and that a
+// suspend() would leave behind for unrelated code (docs/DESIGN.md, "Nesting
+// invariants"): a suspend from inside such a section is refused. A generator
+// resumed inside the section may still suspend: that returns into it.
+__attribute__((noinline, cold)) bool ThrowLeaving(v8::Isolate* isolate, Runtime* runtime) {
+  ExecutionContext* here = runtime->current_context();
+  if (here->exiting) {
+    ThrowError(isolate, "ERR_SUSPEND_IN_EXIT",
+               "Cannot suspend a generator that is exiting the process (process.exit() or an 'exit' listener is "
+               "running on its stack): the exit would be cancelled");
+  } else {
+    ThrowError(isolate, "ERR_SUSPEND_IN_VM_TIMEOUT",
+               "Cannot suspend inside a vm call with a timeout or breakOnSigint: its watchdog would go on running "
+               "and interrupt unrelated code");
+  }
+  return true;
+}
+__attribute__((always_inline)) inline bool RefuseLeaving(v8::Isolate* isolate, Runtime* runtime) {
+  ExecutionContext* here = runtime->current_context();
+  if (__builtin_expect((here->watchdog_calls | static_cast<std::uint32_t>(here->exiting)) == 0, 1)) return false;
+  return ThrowLeaving(isolate, runtime);
+}
+
 // generator[kResume](mode, value, asyncId): the value the body suspended with or
 // returned; status[kOutcome] tells which. The first call starts the body on
 // the generator's fiber (lib's fiberMain takes the body from the module
@@ -393,6 +416,7 @@ void Suspend(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Coroutine* co = state->runtime->current_coroutine();
   if (co == nullptr) return ThrowError(isolate, "ERR_NOT_IN_GENERATOR", "suspend() called outside of a generator");
   if (RefuseSuspendInAsyncScope(isolate, co, info[1])) return;
+  if (RefuseLeaving(isolate, state->runtime.get())) return;
   if (!info[2]->IsTrue()) return SuspendRunning(state, co, info, info[0]);
   // A Local of the suspending side: its handle block waits, archived, with it.
   v8::Local<v8::Data> context = GetContinuationData(isolate);
@@ -415,6 +439,7 @@ void SuspendFrom(const v8::FunctionCallbackInfo<v8::Value>& info) {
                       "This yielder belongs to a generator that is not the innermost running one");
   }
   if (RefuseSuspendInAsyncScope(isolate, co, info[2])) return;
+  if (RefuseLeaving(isolate, state->runtime.get())) return;
   SuspendRunning(state, co, info, info[1]);
 }
 
@@ -537,6 +562,31 @@ void ShareLibrary(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!info[0]->IsObject()) return ThrowTypeError(isolate, "Expected exports to be an object");
   if (state->library.IsEmpty()) state->library.Reset(isolate, info[0].As<v8::Object>());
   info.GetReturnValue().Set(state->library.Get(isolate));
+}
+
+// enterWatchdog() / leaveWatchdog(): lib's wrapper around vm calls that
+// run under a watchdog (a timeout or breakOnSigint), on the stack that makes
+// the call. Node's watchdog terminates whatever runs when it fires, and
+// breakOnSigint takes the process's SIGINT listeners away until the call
+// returns: neither may outlive a suspend.
+void EnterWatchdog(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  if (state->runtime) state->runtime->current_context()->watchdog_calls++;
+}
+void LeaveWatchdog(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  if (!state->runtime) return;
+  ExecutionContext* here = state->runtime->current_context();
+  if (here->watchdog_calls > 0) here->watchdog_calls--;
+}
+
+// exiting(): from lib's first 'exit' listener. The context running it is the
+// one process.exit() was called on (or the OS thread's, at a natural exit):
+// Node calls reallyExit() when the listeners return, unless that context is
+// left, and then the exit would never happen.
+void Exiting(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  if (state->runtime) state->runtime->current_context()->exiting = true;
 }
 
 void SetPoolSize(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -744,6 +794,9 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
   SetMethod(context, exports, "setHooks", SetHooks, data);
   SetMethod(context, exports, "shareLibrary", ShareLibrary, data);
   SetMethod(context, exports, "setPoolSize", SetPoolSize, data);
+  SetMethod(context, exports, "enterWatchdog", EnterWatchdog, data);
+  SetMethod(context, exports, "leaveWatchdog", LeaveWatchdog, data);
+  SetMethod(context, exports, "exiting", Exiting, data);
   SetMethod(context, exports, "stats", Stats, data);
   InitializeNativeBench(context, exports);
   InitializeTestHooks(context, exports);

@@ -178,6 +178,9 @@ void Runtime::Deliver(bool threw, v8::Local<v8::Value> result) {
   co->resume_call->GetReturnValue().Set(result);
   co->outcome = threw ? Outcome::kThrew : Outcome::kReturned;
   co->state = CoroutineState::kDone;
+  // Nothing of the body is on the stack any more: neither are its sections.
+  current_->watchdog_calls = 0;
+  current_->exiting = false;
 }
 
 void Runtime::Delete(Coroutine* co) {

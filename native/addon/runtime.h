@@ -60,6 +60,11 @@ struct ExecutionContext {
   std::uintptr_t js_limit = 0;        // V8's stack limit while it runs
   const void* stack_start = nullptr;  // cppgc's conservative scan start while it runs
   std::size_t v8_stack_size = 0;      // Isolate::stack_size_ while it runs
+  // Sections of Node's that assume they end before anything else runs on
+  // the thread, open on this context's stack: a suspend() from inside one is
+  // refused (binding.cc, RefuseLeaving). Reset when a fiber's body ends.
+  std::uint32_t watchdog_calls = 0;   // vm calls with a timeout/breakOnSigint watchdog
+  bool exiting = false;               // process.exit() / 'exit' listeners began here
 };
 
 struct Fiber : ExecutionContext {
@@ -166,6 +171,8 @@ class Runtime {
   std::size_t pooled() const { return pool_.size(); }
   std::size_t live_coroutines() const { return all_.size(); }
   const ScavengeFilter& scavenge_filter() const { return filter_; }
+  /// The running context (the OS thread's stack or a fiber).
+  ExecutionContext* current_context() const { return current_; }
   /// Whether a debugger's step survives a switch (V8ThreadState::RestoreDebugging).
   bool debug_stepping() const { return hooks_.debug_last_step_action != nullptr; }
 
