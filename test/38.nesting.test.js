@@ -8,7 +8,11 @@
 // wrong results), without flags and under --stress-scavenge=10.
 
 const assert = require('node:assert/strict');
-const { runScript, describe: explain } = require('./helpers/child');
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { runScript, describe: explain, root } = require('./helpers/child');
+const { pack, consumerProject, unpackInto, npmEnv } = require('./helpers/package');
 
 // Flag sets every test here runs under: none, and the scavenger the suite
 // stresses most (a GC at every tenth allocation moves everything the
@@ -139,4 +143,110 @@ describe('nesting invariants', function () {
       assert.equal(result.stdout.trim(), '3 n1,n2,ERR_SUSPEND_IN_EXIT');
     });
   }
+
+  describe('two installed copies of fringe in one thread', function () {
+    // As npm lays them out when an app needs one version and a dependency
+    // another: <project>/node_modules/fringe (0.1.0-a) and
+    // <project>/node_modules/dep/node_modules/fringe (0.1.0-b), each from the
+    // packed tarball with its own addon file (a copy of this build, so the
+    // dynamic linker loads each separately, with its own statics, as it does
+    // two versions built from source).
+    let project;
+    let copies;
+    const addon = process.env.FRINGE_ADDON_PATH ?? path.join(root, 'build', 'Release', 'fringe.node');
+
+    before(function () {
+      this.timeout(300000);
+      const { tarball } = pack();
+      project = consumerProject('fringe-copies-');
+      const a = unpackInto(project, tarball);
+      const depDir = path.join(project, 'node_modules', 'dep');
+      fs.mkdirSync(depDir, { recursive: true });
+      fs.writeFileSync(path.join(depDir, 'package.json'), JSON.stringify({ name: 'dep', version: '1.0.0', main: 'index.js' }));
+      fs.writeFileSync(path.join(depDir, 'index.js'), "module.exports = require('fringe');\n");
+      const b = unpackInto(depDir, tarball);
+      // fringe's one dependency, as npm would hoist it (nothing is built).
+      fs.cpSync(path.dirname(require.resolve('node-gyp-build/package.json')), path.join(project, 'node_modules', 'node-gyp-build'), { recursive: true });
+      copies = [a, b];
+      for (const [dir, version] of [[a, '0.1.0-a'], [b, '0.1.0-b']]) {
+        const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+        manifest.version = version;
+        fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+        fs.mkdirSync(path.join(dir, 'build', 'Release'), { recursive: true });
+        fs.copyFileSync(addon, path.join(dir, 'build', 'Release', 'fringe.node'));
+      }
+    });
+
+    function inProject(source, flags = [], env = {}) {
+      return spawnSync(process.execPath, [...flags, '-e', source], {
+        cwd: project,
+        encoding: 'utf8',
+        timeout: 120000,
+        // Not this checkout's build (FRINGE_ADDON_PATH): each copy loads its own addon.
+        env: npmEnv(env),
+      });
+    }
+
+    // A's generators resume B's and the other way round, B's run() inside
+    // A's run() and A's wait() inside B's run, with full GCs inside.
+    const NESTED = `
+      const A = require('fringe');
+      const B = require('dep');
+      const addons = Object.keys(require.cache).filter((f) => f.endsWith('.node'));
+      const out = [require('fringe/package.json').version, require.resolve('fringe', { paths: [require.resolve('dep')] }).includes('dep/node_modules'), addons.length, A === B];
+      const inner = new B.Generator(() => { for (let i = 0; ; i++) { gc(); B.suspend('b' + i); } });
+      const outer = new A.Generator(() => {
+        const got = [];
+        for (let i = 0; i < 3; i++) got.push(inner.resume(), A.suspend(i));
+        return got.join();
+      });
+      const seen = [];
+      let r = outer.resume();
+      while (outer.state !== 'done') { seen.push(r); r = outer.resume(); }
+      out.push(seen.join(), r);
+      const sleep = (ms, v) => new Promise((resolve) => setTimeout(resolve, ms, v));
+      A.run(() => {
+        const x = A.wait(sleep(5, 1));
+        return B.run(() => { gc(); return x + B.wait(sleep(5, 2)) + A.wait(sleep(5, 3)); });
+      }).then((v) => {
+        const nestedBinA = A.run(() => {
+          const v = A.wait(sleep(5, 40));
+          const g = new B.Generator(() => { gc(); return B.suspend(v) + 1; });
+          const first = g.resume();
+          return first + g.resume(B.wait(sleep(5, 1)));
+        });
+        return Promise.all([v, nestedBinA]);
+      }).then(([v, w]) => { gc(); out.push(v, w); console.log(JSON.stringify(out)); });
+    `;
+
+    for (const flags of FLAG_SETS) {
+      it(`nest whichever copy made each generator, sharing the first copy's runtime${flags.length ? ` (${flags.join(' ')})` : ''}`, () => {
+        // Before the copies met, each had its own runtime: a body of A
+        // resuming a generator of B ended in "Maximum call stack size
+        // exceeded", or under a GC "cppgc stack start ... does not belong
+        // to the running stack" and SIGABRT, and B.run() inside A.run() in
+        // "async hook stack has become corrupted".
+        const result = inProject(NESTED, ['--expose-gc', ...flags]);
+        assert.equal(result.status, 0, explain(result));
+        assert.deepEqual(JSON.parse(result.stdout), ['0.1.0-a', true, 2, true, '0,1,2', 'b0,,b1,,b2,', 6, 42]);
+      });
+    }
+
+    it('loads the later copy with supported === false, naming both packages, when the interfaces differ', () => {
+      const result = inProject(`
+        const A = require('fringe');
+        const B = require('dep');
+        const g = new A.Generator(() => A.suspend(1) + 1);
+        g.resume();
+        let refused;
+        try { new B.Generator(() => 0); } catch (e) { refused = e.code; }
+        console.log(JSON.stringify([A.supported, B.supported, A === B, B.unsupportedReason, refused, g.resume(41)]));
+      `, [], { FRINGE_TEST_LIBRARY_INTERFACE: `${path.join(copies[1], 'build', 'Release', 'fringe.node')}=2` });
+      assert.equal(result.status, 0, explain(result));
+      const [aSupported, bSupported, same, reason, refused, value] = JSON.parse(result.stdout);
+      assert.deepEqual([aSupported, bSupported, same, refused, value], [true, false, false, 'ERR_UNSUPPORTED_RUNTIME', 42]);
+      assert.ok(reason.includes(copies[0]) && reason.includes(copies[1]), reason);
+      assert.match(reason, /library interface 1\b.*library interface 2\b/);
+    });
+  });
 });

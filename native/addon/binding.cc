@@ -18,6 +18,7 @@
 #include <uv.h>
 #include <v8.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -41,6 +42,11 @@ constexpr int kStackFields = 3;
 struct AddonState {
   std::unique_ptr<Runtime> runtime;
   std::string unsupported_reason;
+  // Another installed copy of fringe (another addon file) owns the switching
+  // in this isolate: this copy has no Runtime, and its lib hands out the
+  // owner's library when their interfaces agree (see "Copies" below).
+  bool guest = false;
+  bool agrees = false;  // a guest whose interface is the owner's
   std::int32_t* status = nullptr;
   v8::Global<v8::ObjectTemplate> stack_template;
   v8::Global<v8::Function> generator_return;  // lib's GeneratorReturn class
@@ -554,13 +560,130 @@ void SetHooks(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (state->runtime) state->runtime->set_fiber_main(info.GetIsolate(), info[3].As<v8::Function>());
 }
 
-// shareLibrary(exports): the exports of the first copy of lib loaded in this
-// isolate, which is `exports` itself the first time.
+// --- Copies -------------------------------------------------------------------
+//
+// npm installs two copies of fringe when an app and one of its dependencies
+// need different versions: two addon files, each loaded by the dynamic
+// linker as a library of its own, with its own statics. Two Runtimes in one
+// isolate break each other as soon as they nest (each archives and restores
+// V8's thread state and checks cppgc's stack start by its own bookkeeping,
+// and each keeps its own async-id checks), so the first copy loaded in an
+// isolate owns the switching, and a later copy uses it: its lib hands out
+// the owner's library (index.ts), so every generator of the isolate belongs
+// to one Runtime, whichever copy the code that made it required.
+//
+// The copies meet through a private property (v8::Private::ForApi: the same
+// key for every copy in the isolate, invisible to JavaScript) on the global
+// object of the environment's main context, where Node initializes every
+// addon. It holds a plain object:
+//   interface  kLibraryInterface of the owner
+//   addon      the owner's addon file
+//   package    the owner's package directory (lib's claimPackage())
+//   exports    the owner's library (shareLibrary())
+// A copy whose kLibraryInterface differs from the owner's cannot use its
+// library: it loads with supported === false and a reason naming both.
+
+// What a later copy relies on when it hands out the owner's library: the
+// registry's fields above, and the public API of lib/index.ts with its
+// semantics. Raise it when either changes incompatibly.
+constexpr int kLibraryInterface = 1;
+
+std::string AddonPath() {
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&AddonPath), &info) != 0 && info.dli_fname != nullptr) return info.dli_fname;
+  return "(unknown)";
+}
+
+// The interface this copy claims. FRINGE_TEST_LIBRARY_INTERFACE=<addon
+// file>=<n> makes the copy loaded from that file claim n (the tests' way to
+// install two copies that disagree without building two versions).
+int LibraryInterface() {
+  const char* test = std::getenv("FRINGE_TEST_LIBRARY_INTERFACE");
+  if (test == nullptr) return kLibraryInterface;
+  std::string spec(test);
+  std::size_t eq = spec.rfind('=');
+  if (eq == std::string::npos || spec.substr(0, eq) != AddonPath()) return kLibraryInterface;
+  return std::atoi(spec.c_str() + eq + 1);
+}
+
+v8::Local<v8::Private> RegistryKey(v8::Isolate* isolate) {
+  return v8::Private::ForApi(isolate, String(isolate, "fringe.copies.v1"));
+}
+
+v8::Local<v8::Object> Registry(v8::Local<v8::Context> context) {
+  v8::Isolate* isolate = IsolateOf(context);
+  v8::Local<v8::Value> value;
+  if (context->Global()->GetPrivate(context, RegistryKey(isolate)).ToLocal(&value) && value->IsObject()) {
+    return value.As<v8::Object>();
+  }
+  return v8::Local<v8::Object>();
+}
+
+v8::Local<v8::Value> Field(v8::Local<v8::Context> context, v8::Local<v8::Object> object, const char* name) {
+  v8::Local<v8::Value> value;
+  if (!object->Get(context, String(IsolateOf(context), name)).ToLocal(&value)) return v8::Undefined(IsolateOf(context));
+  return value;
+}
+
+std::string Text(v8::Isolate* isolate, v8::Local<v8::Value> value, const char* otherwise) {
+  if (!value->IsString()) return otherwise;
+  v8::String::Utf8Value utf8(isolate, value);
+  return *utf8 != nullptr ? std::string(*utf8) : otherwise;
+}
+
+void MakeRegistry(v8::Local<v8::Context> context) {
+  v8::Isolate* isolate = IsolateOf(context);
+  v8::Local<v8::Object> registry = v8::Object::New(isolate);
+  registry->Set(context, String(isolate, "interface"), v8::Integer::New(isolate, LibraryInterface())).Check();
+  registry->Set(context, String(isolate, "addon"), String(isolate, AddonPath().c_str())).Check();
+  context->Global()->SetPrivate(context, RegistryKey(isolate), registry).Check();
+}
+
+// claimPackage(dir): lib/binding.ts names this copy's package directory. The
+// owner records it; a guest that disagrees gets a reason naming both
+// packages (and supported stays false).
+void ClaimPackage(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!info[0]->IsString()) return ThrowTypeError(isolate, "Expected dir to be a string");
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Object> registry = Registry(context);
+  if (registry.IsEmpty()) return;
+  if (!state->guest) {
+    if (Field(context, registry, "package")->IsUndefined()) registry->Set(context, String(isolate, "package"), info[0]).Check();
+    return;
+  }
+  if (state->agrees) return;
+  std::string reason = "another copy of fringe owns generators in this thread: " +
+                       Text(isolate, Field(context, registry, "package"), "(a package still loading)") +
+                       " (library interface " + std::to_string(Field(context, registry, "interface")->Int32Value(context).FromMaybe(0)) +
+                       ") was loaded first, and this copy, " + Text(isolate, info[0], "?") + " (library interface " +
+                       std::to_string(LibraryInterface()) +
+                       "), cannot use it; install one version of fringe (npm dedupe, or overrides in package.json)";
+  state->unsupported_reason = reason;
+  info.GetReturnValue().Set(String(isolate, reason.c_str()));
+}
+
+// shareLibrary(exports): the library every copy of lib in this isolate
+// hands out: the first copy's exports (`exports` itself the first time).
+// That is also what a copy loaded again from a cleared require cache gets,
+// and a later installed copy whose library interface agrees.
 void ShareLibrary(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
   if (!info[0]->IsObject()) return ThrowTypeError(isolate, "Expected exports to be an object");
-  if (state->library.IsEmpty()) state->library.Reset(isolate, info[0].As<v8::Object>());
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  if (state->guest) {
+    v8::Local<v8::Object> registry = Registry(context);
+    v8::Local<v8::Value> shared = registry.IsEmpty() ? v8::Local<v8::Value>() : Field(context, registry, "exports");
+    info.GetReturnValue().Set(state->agrees && !shared.IsEmpty() && shared->IsObject() ? shared : info[0]);
+    return;
+  }
+  if (state->library.IsEmpty()) {
+    state->library.Reset(isolate, info[0].As<v8::Object>());
+    v8::Local<v8::Object> registry = Registry(context);
+    if (!registry.IsEmpty()) registry->Set(context, String(isolate, "exports"), info[0]).Check();
+  }
   info.GetReturnValue().Set(state->library.Get(isolate));
 }
 
@@ -681,14 +804,23 @@ void StopWasmCodeGc(v8::Isolate* isolate) {
   }
 }
 
-// The isolate's AddonState; `created` tells whether this load made it.
-AddonState* StateFor(v8::Isolate* isolate, bool* created) {
+// The isolate's AddonState; `created` tells whether this load made it. A
+// guest (another copy owns the isolate) gets no Runtime.
+AddonState* StateFor(v8::Isolate* isolate, bool* created, bool guest, bool agrees) {
   std::lock_guard<std::mutex> lock(states_mutex);
   auto it = states.find(isolate);
   *created = it == states.end();
   if (!*created) return it->second;
   auto* state = new AddonState();
   std::string error;
+  if (guest) {
+    state->guest = true;
+    state->agrees = agrees;
+    state->unsupported_reason = "another copy of fringe owns generators in this thread";
+    state->status = new std::int32_t[kStatusSlots]();
+    states[isolate] = state;
+    return state;
+  }
   state->runtime = Runtime::Create(isolate, &error);
   if (state->runtime) {
     state->runtime->set_owner(state);
@@ -744,9 +876,21 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
     std::lock_guard<std::mutex> lock(states_mutex);
     first = states.find(isolate) == states.end();
   }
-  if (first) StopWasmCodeGc(isolate);
+  // A first load of this addon file in the isolate: the isolate's owner,
+  // unless another copy of fringe got there first.
+  bool guest = false, agrees = false;
+  if (first) {
+    v8::Local<v8::Object> registry = Registry(context);
+    if (registry.IsEmpty()) {
+      StopWasmCodeGc(isolate);
+      MakeRegistry(context);
+    } else {
+      guest = true;
+      agrees = Field(context, registry, "interface")->StrictEquals(v8::Integer::New(isolate, LibraryInterface()));
+    }
+  }
   bool created;
-  AddonState* state = StateFor(isolate, &created);
+  AddonState* state = StateFor(isolate, &created, guest, agrees);
   // Once per isolate: Node aborts on a second registration of the same hook.
   if (created) node::AddEnvironmentCleanupHook(isolate, &Cleanup, state);
   v8::Local<v8::External> data = v8::External::New(isolate, state);
@@ -793,6 +937,7 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
   state->reap.Reset(isolate, SetMethod(context, exports, "reap", Reap, data));
   SetMethod(context, exports, "setHooks", SetHooks, data);
   SetMethod(context, exports, "shareLibrary", ShareLibrary, data);
+  SetMethod(context, exports, "claimPackage", ClaimPackage, data);
   SetMethod(context, exports, "setPoolSize", SetPoolSize, data);
   SetMethod(context, exports, "enterWatchdog", EnterWatchdog, data);
   SetMethod(context, exports, "leaveWatchdog", LeaveWatchdog, data);
