@@ -5,6 +5,7 @@
       "sources": [
         "native/addon/binding.cc",
         "native/addon/continuation_data_guard.cc",
+        "native/addon/join_stack.cc",
         "native/addon/mapping_budget.cc",
         "native/addon/native_bench.cc",
         "native/addon/runtime.cc",

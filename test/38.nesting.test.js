@@ -54,6 +54,38 @@ describe('nesting invariants', function () {
       assert.equal(result.stdout.trim(), 'ok 42 true');
     });
 
+    it(`suspend() inside a join is refused, so no other join sees the array as cyclic${under}`, () => {
+      // It used to suspend: V8's join stack (one per native context) kept
+      // the array, and every other join of it returned '' until the
+      // generator was resumed.
+      const result = run(`
+        const { Generator, suspend, current } = require(process.env.FRINGE_ROOT);
+        const out = [];
+        const lazy = { toString() { return current() ? suspend('x') : 'y'; }, toLocaleString() { return this.toString(); } };
+        const arr = [1, lazy, 3];
+        for (const join of [(a) => a.join('-'), (a) => String(a), (a) => a.toLocaleString(), (a) => [a].join()]) {
+          const g = new Generator(() => { try { return join(arr); } catch (e) { return e.code; } });
+          out.push(g.resume(), arr.join('+'), String(arr));
+        }
+        // Joins the body began and finished, and joins its resumer has in
+        // progress, do not count: a generator resumed from inside a join may
+        // suspend (back into it), and a body may suspend after its joins.
+        const inner = new Generator(() => { suspend([4, 5].join('.')); return 'i'; });
+        out.push([{ toString: () => inner.resume() }, { toString: () => inner.resume() }].join('|'));
+        const after = new Generator(() => { const s = [1, 'y', 3].join(''); gc?.(); return suspend(s) + [s].join(); });
+        out.push(after.resume(), after.resume('!'), arr.join('+'));
+        console.log(JSON.stringify(out));
+      `, ['--expose-gc', ...flags]);
+      assert.equal(result.status, 0, explain(result));
+      assert.deepEqual(JSON.parse(result.stdout), [
+        'ERR_SUSPEND_IN_JOIN', '1+y+3', '1,y,3',
+        'ERR_SUSPEND_IN_JOIN', '1+y+3', '1,y,3',
+        'ERR_SUSPEND_IN_JOIN', '1+y+3', '1,y,3',
+        'ERR_SUSPEND_IN_JOIN', '1+y+3', '1,y,3',
+        '4.5|i', '1y3', '!1y3', '1+y+3',
+      ]);
+    });
+
     it(`suspend() inside a vm call with a timeout or breakOnSigint is refused; unrelated code is not terminated${under}`, () => {
       // It used to suspend: the watchdog then fired TerminateExecution() at
       // the busy main script, and the process exited 0 in its middle.

@@ -341,9 +341,14 @@ __attribute__((always_inline)) inline bool RefuseSuspendInAsyncScope(v8::Isolate
 // suspend() would leave behind for unrelated code (docs/DESIGN.md, "Nesting
 // invariants"): a suspend from inside such a section is refused. A generator
 // resumed inside the section may still suspend: that returns into it.
-__attribute__((noinline, cold)) bool ThrowLeaving(v8::Isolate* isolate, Runtime* runtime) {
+__attribute__((noinline, cold)) bool ThrowLeaving(v8::Isolate* isolate, Runtime* runtime, bool in_join) {
   ExecutionContext* here = runtime->current_context();
-  if (here->exiting) {
+  if (in_join) {
+    ThrowError(isolate, "ERR_SUSPEND_IN_JOIN",
+               "Cannot suspend inside Array.prototype.join/toString/toLocaleString (a toString() or toLocaleString() "
+               "it called): V8's cycle detection would see the array as being joined everywhere until the generator "
+               "is resumed");
+  } else if (here->exiting) {
     ThrowError(isolate, "ERR_SUSPEND_IN_EXIT",
                "Cannot suspend a generator that is exiting the process (process.exit() or an 'exit' listener is "
                "running on its stack): the exit would be cancelled");
@@ -354,10 +359,11 @@ __attribute__((noinline, cold)) bool ThrowLeaving(v8::Isolate* isolate, Runtime*
   }
   return true;
 }
-__attribute__((always_inline)) inline bool RefuseLeaving(v8::Isolate* isolate, Runtime* runtime) {
+__attribute__((always_inline)) inline bool RefuseLeaving(v8::Isolate* isolate, Runtime* runtime, Coroutine* co) {
   ExecutionContext* here = runtime->current_context();
-  if (__builtin_expect((here->watchdog_calls | static_cast<std::uint32_t>(here->exiting)) == 0, 1)) return false;
-  return ThrowLeaving(isolate, runtime);
+  const bool in_join = runtime->join_depth(isolate->GetCurrentContext()) > co->join_base;
+  if (__builtin_expect((here->watchdog_calls | static_cast<std::uint32_t>(here->exiting) | in_join) == 0, 1)) return false;
+  return ThrowLeaving(isolate, runtime, in_join);
 }
 
 // generator[kResume](mode, value, asyncId): the value the body suspended with or
@@ -422,7 +428,7 @@ void Suspend(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Coroutine* co = state->runtime->current_coroutine();
   if (co == nullptr) return ThrowError(isolate, "ERR_NOT_IN_GENERATOR", "suspend() called outside of a generator");
   if (RefuseSuspendInAsyncScope(isolate, co, info[1])) return;
-  if (RefuseLeaving(isolate, state->runtime.get())) return;
+  if (RefuseLeaving(isolate, state->runtime.get(), co)) return;
   if (!info[2]->IsTrue()) return SuspendRunning(state, co, info, info[0]);
   // A Local of the suspending side: its handle block waits, archived, with it.
   v8::Local<v8::Data> context = GetContinuationData(isolate);
@@ -445,7 +451,7 @@ void SuspendFrom(const v8::FunctionCallbackInfo<v8::Value>& info) {
                       "This yielder belongs to a generator that is not the innermost running one");
   }
   if (RefuseSuspendInAsyncScope(isolate, co, info[2])) return;
-  if (RefuseLeaving(isolate, state->runtime.get())) return;
+  if (RefuseLeaving(isolate, state->runtime.get(), co)) return;
   SuspendRunning(state, co, info, info[1]);
 }
 

@@ -19,19 +19,22 @@ std::unique_ptr<Runtime> Runtime::Create(v8::Isolate* isolate, std::string* erro
   const V8Layout& layout = V8Layout::Get();
   IsolateHooks hooks;
   if (!IsolateHooks::Bind(isolate, layout, &hooks, error)) return nullptr;
+  JoinStack join_stack;
+  if (!join_stack.Find(isolate, isolate->GetCurrentContext(), error)) return nullptr;
   // A native stack overflow in a generator becomes a report, not a bare
   // SIGSEGV: the handler is process-wide, the alternate stack it runs on is
   // per thread (this one runs the isolate's generators).
   InstallOverflowHandler(kOverflowHintJs);
-  return std::unique_ptr<Runtime>(new Runtime(isolate, layout, hooks));
+  return std::unique_ptr<Runtime>(new Runtime(isolate, layout, hooks, join_stack));
 }
 
-Runtime::Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks)
+Runtime::Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks, const JoinStack& join_stack)
     : isolate_(isolate),
       layout_(layout),
       hooks_(hooks),
       filter_(isolate, layout, hooks_),
       continuation_guard_(isolate),
+      join_stack_(join_stack),
       root_(this, layout, hooks_, &filter_, false),
       current_(&root_) {
   root_.js_limit = *hooks_.real_jslimit;

@@ -39,6 +39,7 @@
 #include "fringe/context.hpp"
 #include "fringe/stack.hpp"
 #include "continuation_data_guard.h"
+#include "join_stack.h"
 #include "mapping_budget.h"
 #include "scavenge_filter.h"
 #include "v8_layout.h"
@@ -90,6 +91,7 @@ struct Coroutine {
   CoroutineState state = CoroutineState::kFresh;
   ExecutionContext* resumer = nullptr;  // while running
   double resume_async_id = 0;           // async_hooks' execution id at the last resume (binding.cc)
+  std::uint32_t join_base = 0;          // joins in progress at the last resume (join_stack.h)
 
   // Transfer between the two sides of a switch; see the header comment.
   ResumeMode mode = ResumeMode::kNext;
@@ -173,6 +175,8 @@ class Runtime {
   const ScavengeFilter& scavenge_filter() const { return filter_; }
   /// The running context (the OS thread's stack or a fiber).
   ExecutionContext* current_context() const { return current_; }
+  /// How many Array joins are in progress in `context` (join_stack.h).
+  std::uint32_t join_depth(v8::Local<v8::Context> context) const { return join_stack_.Depth(context); }
   /// Whether a debugger's step survives a switch (V8ThreadState::RestoreDebugging).
   bool debug_stepping() const { return hooks_.debug_last_step_action != nullptr; }
 
@@ -188,7 +192,7 @@ class Runtime {
   void* owner() const { return owner_; }
 
  private:
-  Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks);
+  Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks, const JoinStack& join_stack);
   Fiber* TakeFiber(std::size_t size, std::error_code& error, std::string* message);
   Fiber* NewFiber(BudgetedStack stack);
   void ReleaseFiber(Fiber* fiber);  // back to the pool, or deleted
@@ -206,6 +210,7 @@ class Runtime {
   IsolateHooks hooks_;
   ScavengeFilter filter_;
   ContinuationDataGuard continuation_guard_;  // see continuation_data_guard.h
+  JoinStack join_stack_;
   ExecutionContext root_;
   ExecutionContext* current_;
   std::vector<Fiber*> pool_;  // default-size fibers free for the next generator: parked or never started
@@ -295,6 +300,7 @@ __attribute__((always_inline)) inline void Runtime::Resume(Coroutine* co, Resume
   co->resume_call = &call;
   co->resumer = current_;
   co->state = CoroutineState::kRunning;
+  co->join_base = join_stack_.Depth(isolate_->GetCurrentContext());
   SwitchTo(co->fiber, false);
   co->resumer = nullptr;
   co->resume_call = nullptr;

@@ -3,6 +3,7 @@
 set(FRINGE_ADDON_SOURCES
   native/addon/binding.cc
   native/addon/continuation_data_guard.cc
+  native/addon/join_stack.cc
   native/addon/mapping_budget.cc
   native/addon/native_bench.cc
   native/addon/runtime.cc
