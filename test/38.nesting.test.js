@@ -86,6 +86,34 @@ describe('nesting invariants', function () {
       ]);
     });
 
+    it(`suspend() inside a microtask checkpoint the body began is refused; the queue keeps running microtasks${under}`, () => {
+      // A vm context with microtaskMode 'afterEvaluate' runs its own queue at
+      // the end of each evaluation. A body that suspended in one of its
+      // promise reactions left the queue "running", and the reactions of
+      // every later evaluation waited until the body was resumed.
+      const result = run(`
+        const vm = require('node:vm');
+        const { Generator, suspend, run: start, wait } = require(process.env.FRINGE_ROOT);
+        const out = [];
+        const context = vm.createContext({ suspend, out }, { microtaskMode: 'afterEvaluate' });
+        const g = new Generator(() => vm.runInContext(
+          'Promise.resolve().then(() => { try { out.push(suspend(1)); } catch (e) { out.push(e.code); } }); 2', context));
+        out.push(g.resume(), g.state);
+        vm.runInContext('Promise.resolve().then(() => out.push("later"))', context);
+        out.push('after later');
+        // A generator resumed from one of those reactions may suspend (back into it).
+        const inner = new Generator(() => { suspend('i1'); return 'i2'; });
+        context.inner = inner;
+        vm.runInContext('Promise.resolve().then(() => out.push(inner.resume(), inner.resume()))', context);
+        // run() resumes its generator from promise reactions: wait() still works.
+        start(() => wait(Promise.resolve('waited'))).then((v) => { out.push(v); console.log(JSON.stringify(out)); });
+      `, flags);
+      assert.equal(result.status, 0, explain(result));
+      assert.deepEqual(JSON.parse(result.stdout), [
+        'ERR_SUSPEND_IN_MICROTASK', 2, 'done', 'later', 'after later', 'i1', 'i2', 'waited',
+      ]);
+    });
+
     it(`suspend() inside a vm call with a timeout or breakOnSigint is refused; unrelated code is not terminated${under}`, () => {
       // It used to suspend: the watchdog then fired TerminateExecution() at
       // the busy main script, and the process exited 0 in its middle.

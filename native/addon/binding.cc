@@ -341,9 +341,14 @@ __attribute__((always_inline)) inline bool RefuseSuspendInAsyncScope(v8::Isolate
 // suspend() would leave behind for unrelated code (docs/DESIGN.md, "Nesting
 // invariants"): a suspend from inside such a section is refused. A generator
 // resumed inside the section may still suspend: that returns into it.
-__attribute__((noinline, cold)) bool ThrowLeaving(v8::Isolate* isolate, Runtime* runtime, bool in_join) {
+__attribute__((noinline, cold)) bool ThrowLeaving(v8::Isolate* isolate, Runtime* runtime, Coroutine* co, bool in_join) {
   ExecutionContext* here = runtime->current_context();
-  if (in_join) {
+  if (runtime->InOwnMicrotaskCheckpoint(co)) {
+    ThrowError(isolate, "ERR_SUSPEND_IN_MICROTASK",
+               "Cannot suspend inside a microtask checkpoint the generator began (a promise reaction run by a vm "
+               "context with microtaskMode 'afterEvaluate', say): the queue would count as running, and hold back "
+               "every other microtask of it, until the generator is resumed");
+  } else if (in_join) {
     ThrowError(isolate, "ERR_SUSPEND_IN_JOIN",
                "Cannot suspend inside Array.prototype.join/toString/toLocaleString (a toString() or toLocaleString() "
                "it called): V8's cycle detection would see the array as being joined everywhere until the generator "
@@ -361,9 +366,12 @@ __attribute__((noinline, cold)) bool ThrowLeaving(v8::Isolate* isolate, Runtime*
 }
 __attribute__((always_inline)) inline bool RefuseLeaving(v8::Isolate* isolate, Runtime* runtime, Coroutine* co) {
   ExecutionContext* here = runtime->current_context();
-  const bool in_join = runtime->join_depth(isolate->GetCurrentContext()) > co->join_base;
-  if (__builtin_expect((here->watchdog_calls | static_cast<std::uint32_t>(here->exiting) | in_join) == 0, 1)) return false;
-  return ThrowLeaving(isolate, runtime, in_join);
+  const bool in_join = runtime->join_depth() > co->join_base;
+  if (__builtin_expect((here->watchdog_calls | static_cast<std::uint32_t>(here->exiting) | in_join) == 0, 1) &&
+      __builtin_expect(!runtime->InOwnMicrotaskCheckpoint(co), 1)) {
+    return false;
+  }
+  return ThrowLeaving(isolate, runtime, co, in_join);
 }
 
 // generator[kResume](mode, value, asyncId): the value the body suspended with or

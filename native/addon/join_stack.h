@@ -39,16 +39,27 @@ class JoinStack {
   /// How many joins are in progress in `context` (a native context whose
   /// layout is the one Find() saw: every context of the isolate).
   __attribute__((always_inline)) std::uint32_t Depth(v8::Local<v8::Context> context) const {
-    std::uintptr_t native = Raw(context);
-    std::uintptr_t stack = Field(native, slot_offset_);
-    if (stack == undefined_) return 0;
-    if (Field(stack, kElements) == hole_) return 0;  // the usual case: no join anywhere
-    return SlowDepth(stack);
+    return DepthOf(Raw(context));
+  }
+
+  /// Depth() of the context a Global holds, without a handle: a Global is
+  /// one pointer to its slot, which does not move (the GC updates what is
+  /// in it). Suspend and resume check the context fringe was loaded in.
+  __attribute__((always_inline)) std::uint32_t Depth(const v8::Global<v8::Context>& context) const {
+    static_assert(sizeof(v8::Global<v8::Context>) == sizeof(std::uintptr_t*), "a Global is one slot pointer");
+    const std::uintptr_t* slot = *reinterpret_cast<const std::uintptr_t* const*>(&context);
+    return DepthOf(*slot);
   }
 
   bool found() const { return slot_offset_ != 0; }
 
  private:
+  __attribute__((always_inline)) std::uint32_t DepthOf(std::uintptr_t native) const {
+    std::uintptr_t stack = Field(native, slot_offset_);
+    if (stack == undefined_) return 0;
+    if (Field(stack, kElements) == hole_) return 0;  // the usual case: no join anywhere
+    return SlowDepth(stack);
+  }
   static constexpr std::uintptr_t kHeapObjectTag = 1;
   // FixedArray without pointer compression (Node's x64 builds): map, length
   // (a Smi: value << 32), elements.

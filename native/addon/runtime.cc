@@ -37,6 +37,8 @@ Runtime::Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHook
       join_stack_(join_stack),
       root_(this, layout, hooks_, &filter_, false),
       current_(&root_) {
+  default_microtasks_ = isolate->GetCurrentContext()->GetMicrotaskQueue();
+  home_context_.Reset(isolate, isolate->GetCurrentContext());
   root_.js_limit = *hooks_.real_jslimit;
   root_.stack_start = hooks_.thread_stack_start;
   root_.v8_stack_size = *hooks_.stack_size;

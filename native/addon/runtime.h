@@ -92,6 +92,7 @@ struct Coroutine {
   ExecutionContext* resumer = nullptr;  // while running
   double resume_async_id = 0;           // async_hooks' execution id at the last resume (binding.cc)
   std::uint32_t join_base = 0;          // joins in progress at the last resume (join_stack.h)
+  bool resumed_in_microtasks = false;   // the default microtask queue was running at the last resume
 
   // Transfer between the two sides of a switch; see the header comment.
   ResumeMode mode = ResumeMode::kNext;
@@ -175,8 +176,20 @@ class Runtime {
   const ScavengeFilter& scavenge_filter() const { return filter_; }
   /// The running context (the OS thread's stack or a fiber).
   ExecutionContext* current_context() const { return current_; }
-  /// How many Array joins are in progress in `context` (join_stack.h).
-  std::uint32_t join_depth(v8::Local<v8::Context> context) const { return join_stack_.Depth(context); }
+  /// How many Array joins are in progress in the context fringe was loaded
+  /// in (join_stack.h).
+  std::uint32_t join_depth() const { return join_stack_.Depth(home_context_); }
+  /// Whether the running context is inside a microtask checkpoint that
+  /// `co` itself began: the queue of the context it has entered (V8 enters
+  /// each microtask's context on the stack that runs the checkpoint) is
+  /// running, and it is not the default queue that was already running
+  /// when `co` was resumed (run() resumes its generators from promise
+  /// reactions).
+  bool InOwnMicrotaskCheckpoint(const Coroutine* co) const {
+    v8::MicrotaskQueue* queue = isolate_->GetEnteredOrMicrotaskContext()->GetMicrotaskQueue();
+    if (queue == nullptr || !queue->IsRunningMicrotasks()) return false;
+    return !(queue == default_microtasks_ && co->resumed_in_microtasks);
+  }
   /// Whether a debugger's step survives a switch (V8ThreadState::RestoreDebugging).
   bool debug_stepping() const { return hooks_.debug_last_step_action != nullptr; }
 
@@ -211,6 +224,8 @@ class Runtime {
   ScavengeFilter filter_;
   ContinuationDataGuard continuation_guard_;  // see continuation_data_guard.h
   JoinStack join_stack_;
+  v8::Global<v8::Context> home_context_;  // where fringe was loaded: its join stack is checked
+  v8::MicrotaskQueue* default_microtasks_ = nullptr;  // the main context's queue
   ExecutionContext root_;
   ExecutionContext* current_;
   std::vector<Fiber*> pool_;  // default-size fibers free for the next generator: parked or never started
@@ -300,7 +315,8 @@ __attribute__((always_inline)) inline void Runtime::Resume(Coroutine* co, Resume
   co->resume_call = &call;
   co->resumer = current_;
   co->state = CoroutineState::kRunning;
-  co->join_base = join_stack_.Depth(isolate_->GetCurrentContext());
+  co->join_base = join_stack_.Depth(home_context_);
+  co->resumed_in_microtasks = default_microtasks_ != nullptr && default_microtasks_->IsRunningMicrotasks();
   SwitchTo(co->fiber, false);
   co->resumer = nullptr;
   co->resume_call = nullptr;
