@@ -114,6 +114,32 @@ describe('nesting invariants', function () {
       ]);
     });
 
+    it(`Error.prepareStackTrace keeps working for other code while a body is suspended inside it${under}`, () => {
+      // V8 sets one flag per isolate while a trace is formatted through
+      // prepareStackTrace (so that errors made inside get the default
+      // format); a body that suspended inside left it set, and every other
+      // trace lost its prepareStackTrace until the body was resumed. The
+      // flag now belongs to each stack.
+      const result = run(`
+        const { Generator, suspend, current } = require(process.env.FRINGE_ROOT);
+        Error.prepareStackTrace = (error) => {
+          if (current() && error.message === 'in body') return 'body:' + suspend('s') + ':' + new Error('nested').stack;
+          return 'custom:' + error.message;
+        };
+        const g = new Generator(() => new Error('in body').stack);
+        const out = [g.resume(), new Error('outside').stack];
+        const inner = new Generator(() => { suspend(new Error('inner').stack); return new Error('inner2').stack; });
+        out.push(inner.resume(), g.resume('r'), inner.resume(), new Error('after').stack);
+        console.log(JSON.stringify(out));
+      `, flags);
+      assert.equal(result.status, 0, explain(result));
+      const out = JSON.parse(result.stdout);
+      // Inside its own formatting, the body's new Error gets V8's default format.
+      assert.match(out[3], /^body:r:Error: nested\n\s+at /);
+      out[3] = 'body:r:<default>';
+      assert.deepEqual(out, ['s', 'custom:outside', 'custom:inner', 'body:r:<default>', 'custom:inner2', 'custom:after']);
+    });
+
     it(`suspend() inside a vm call with a timeout or breakOnSigint is refused; unrelated code is not terminated${under}`, () => {
       // It used to suspend: the watchdog then fired TerminateExecution() at
       // the busy main script, and the process exited 0 in its middle.

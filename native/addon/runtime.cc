@@ -21,20 +21,24 @@ std::unique_ptr<Runtime> Runtime::Create(v8::Isolate* isolate, std::string* erro
   if (!IsolateHooks::Bind(isolate, layout, &hooks, error)) return nullptr;
   JoinStack join_stack;
   if (!join_stack.Find(isolate, isolate->GetCurrentContext(), error)) return nullptr;
+  StackTraceFlag formatting;
+  if (!formatting.Find(isolate, isolate->GetCurrentContext(), error)) return nullptr;
   // A native stack overflow in a generator becomes a report, not a bare
   // SIGSEGV: the handler is process-wide, the alternate stack it runs on is
   // per thread (this one runs the isolate's generators).
   InstallOverflowHandler(kOverflowHintJs);
-  return std::unique_ptr<Runtime>(new Runtime(isolate, layout, hooks, join_stack));
+  return std::unique_ptr<Runtime>(new Runtime(isolate, layout, hooks, join_stack, formatting.address()));
 }
 
-Runtime::Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks, const JoinStack& join_stack)
+Runtime::Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks, const JoinStack& join_stack,
+                 bool* formatting_stack_trace)
     : isolate_(isolate),
       layout_(layout),
       hooks_(hooks),
       filter_(isolate, layout, hooks_),
       continuation_guard_(isolate),
       join_stack_(join_stack),
+      formatting_stack_trace_(formatting_stack_trace),
       root_(this, layout, hooks_, &filter_, false),
       current_(&root_) {
   default_microtasks_ = isolate->GetCurrentContext()->GetMicrotaskQueue();

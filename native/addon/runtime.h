@@ -42,6 +42,7 @@
 #include "join_stack.h"
 #include "mapping_budget.h"
 #include "scavenge_filter.h"
+#include "stack_trace_flag.h"
 #include "v8_layout.h"
 #include "v8_thread_state.h"
 
@@ -61,6 +62,7 @@ struct ExecutionContext {
   std::uintptr_t js_limit = 0;        // V8's stack limit while it runs
   const void* stack_start = nullptr;  // cppgc's conservative scan start while it runs
   std::size_t v8_stack_size = 0;      // Isolate::stack_size_ while it runs
+  bool formatting_stack_trace = false;  // Isolate::formatting_stack_trace_ while it runs (stack_trace_flag.h)
   // Sections of Node's that assume they end before anything else runs on
   // the thread, open on this context's stack: a suspend() from inside one is
   // refused (binding.cc, RefuseLeaving). Reset when a fiber's body ends.
@@ -205,7 +207,8 @@ class Runtime {
   void* owner() const { return owner_; }
 
  private:
-  Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks, const JoinStack& join_stack);
+  Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks, const JoinStack& join_stack,
+          bool* formatting_stack_trace);
   Fiber* TakeFiber(std::size_t size, std::error_code& error, std::string* message);
   Fiber* NewFiber(BudgetedStack stack);
   void ReleaseFiber(Fiber* fiber);  // back to the pool, or deleted
@@ -224,6 +227,7 @@ class Runtime {
   ScavengeFilter filter_;
   ContinuationDataGuard continuation_guard_;  // see continuation_data_guard.h
   JoinStack join_stack_;
+  bool* formatting_stack_trace_;  // Isolate::formatting_stack_trace_ (stack_trace_flag.h)
   v8::Global<v8::Context> home_context_;  // where fringe was loaded: its join stack is checked
   v8::MicrotaskQueue* default_microtasks_ = nullptr;  // the main context's queue
   ExecutionContext root_;
@@ -295,6 +299,9 @@ __attribute__((always_inline)) inline void Runtime::SwitchTo(ExecutionContext* t
   *hooks_.stack_start = target->stack_start;
   *hooks_.stack_start_tls = target->stack_start;
   *hooks_.stack_size = target->v8_stack_size;
+  // Error.prepareStackTrace's re-entrancy flag belongs to the stack that set it.
+  from->formatting_stack_trace = *formatting_stack_trace_;
+  *formatting_stack_trace_ = target->formatting_stack_trace;
   current_ = target;
 
   arch::Transfer back;

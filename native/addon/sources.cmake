@@ -8,6 +8,7 @@ set(FRINGE_ADDON_SOURCES
   native/addon/native_bench.cc
   native/addon/runtime.cc
   native/addon/scavenge_filter.cc
+  native/addon/stack_trace_flag.cc
   native/addon/symbols.cc
   native/addon/test_hooks.cc
   native/addon/v8_layout.cc
