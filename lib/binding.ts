@@ -41,8 +41,16 @@ export interface Binding {
   readonly unsupportedReason?: string;
   /** Where V8's internals were found in the node executable: "dynamic symbols" or ".symtab". */
   readonly symbolSource: string;
-  /** The exports of the first copy of lib loaded in this isolate (`exports` itself the first time). */
+  /**
+   * The library every copy of lib in this isolate hands out: the first copy's exports (`exports` itself
+   * the first time; also for a later installed copy whose library interface agrees).
+   */
   shareLibrary(exports: object): object;
+  /**
+   * Names this copy's package directory. Returns the reason this copy cannot run generators when
+   * another installed copy owns the isolate and their library interfaces differ.
+   */
+  claimPackage(dir: string): string | undefined;
   readonly minimumStackSize: number;
   readonly defaultStackSize: number;
   readonly pageSize: number;
@@ -88,6 +96,11 @@ export interface Binding {
     fiberMain: () => void,
   ): void;
   setPoolSize(size: number): void;
+  /** Around a vm call with a watchdog (timeout, breakOnSigint): suspend() inside is refused (lib/nesting.ts). */
+  enterWatchdog(): void;
+  leaveWatchdog(): void;
+  /** From the first 'exit' listener: the running stack is exiting the process; suspend() there is refused. */
+  exiting(): void;
   /** [live generators, pooled stacks, pool limit, settled states, filtered scavenges, skipped states] */
   stats(): [number, number, number, number, number, number];
   benchNative(kind: 'swap' | 'generator' | 'swapcontext' | 'call', iterations: number): number;
@@ -128,3 +141,7 @@ function load(): Binding {
 }
 
 export const binding: Binding = load();
+// Another installed copy of fringe may own this thread's generators
+// (native/addon/binding.cc, "Copies"): then this copy says why it cannot run.
+const refused = binding.claimPackage(path.join(__dirname, '..'));
+if (refused !== undefined) (binding as { unsupportedReason?: string }).unsupportedReason = refused;

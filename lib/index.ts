@@ -12,5 +12,7 @@ export type { RunOptions } from './async';
 // initializer again when a cleared require cache, a hot reloader say, loads
 // fringe anew): a later copy hands out the first one's exports.
 import { binding } from './binding';
+import { installNestingGuards } from './nesting';
 const first = binding.shareLibrary(module.exports);
 if (first !== module.exports) module.exports = first;
+else if (binding.supported) installNestingGuards();

@@ -18,6 +18,7 @@
 #include <uv.h>
 #include <v8.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -41,6 +42,11 @@ constexpr int kStackFields = 3;
 struct AddonState {
   std::unique_ptr<Runtime> runtime;
   std::string unsupported_reason;
+  // Another installed copy of fringe (another addon file) owns the switching
+  // in this isolate: this copy has no Runtime, and its lib hands out the
+  // owner's library when their interfaces agree (see "Copies" below).
+  bool guest = false;
+  bool agrees = false;  // a guest whose interface is the owner's
   std::int32_t* status = nullptr;
   v8::Global<v8::ObjectTemplate> stack_template;
   v8::Global<v8::Function> generator_return;  // lib's GeneratorReturn class
@@ -331,6 +337,43 @@ __attribute__((always_inline)) inline bool RefuseSuspendInAsyncScope(v8::Isolate
   return true;
 }
 
+// State of V8's and Node's that assumes calls nest on a thread, and that a
+// suspend() would leave behind for unrelated code (docs/DESIGN.md, "Nesting
+// invariants"): a suspend from inside such a section is refused. A generator
+// resumed inside the section may still suspend: that returns into it.
+__attribute__((noinline, cold)) bool ThrowLeaving(v8::Isolate* isolate, Runtime* runtime, Coroutine* co, bool in_join) {
+  ExecutionContext* here = runtime->current_context();
+  if (runtime->InOwnMicrotaskCheckpoint(co)) {
+    ThrowError(isolate, "ERR_SUSPEND_IN_MICROTASK",
+               "Cannot suspend inside a microtask checkpoint the generator began (a promise reaction run by a vm "
+               "context with microtaskMode 'afterEvaluate', say): the queue would count as running, and hold back "
+               "every other microtask of it, until the generator is resumed");
+  } else if (in_join) {
+    ThrowError(isolate, "ERR_SUSPEND_IN_JOIN",
+               "Cannot suspend inside Array.prototype.join/toString/toLocaleString (a toString() or toLocaleString() "
+               "it called): V8's cycle detection would see the array as being joined everywhere until the generator "
+               "is resumed");
+  } else if (here->exiting) {
+    ThrowError(isolate, "ERR_SUSPEND_IN_EXIT",
+               "Cannot suspend a generator that is exiting the process (process.exit() or an 'exit' listener is "
+               "running on its stack): the exit would be cancelled");
+  } else {
+    ThrowError(isolate, "ERR_SUSPEND_IN_VM_TIMEOUT",
+               "Cannot suspend inside a vm call with a timeout or breakOnSigint: its watchdog would go on running "
+               "and interrupt unrelated code");
+  }
+  return true;
+}
+__attribute__((always_inline)) inline bool RefuseLeaving(v8::Isolate* isolate, Runtime* runtime, Coroutine* co) {
+  ExecutionContext* here = runtime->current_context();
+  const bool in_join = runtime->join_depth() > co->join_base;
+  if (__builtin_expect((here->watchdog_calls | static_cast<std::uint32_t>(here->exiting) | in_join) == 0, 1) &&
+      __builtin_expect(!runtime->InOwnMicrotaskCheckpoint(co), 1)) {
+    return false;
+  }
+  return ThrowLeaving(isolate, runtime, co, in_join);
+}
+
 // generator[kResume](mode, value, asyncId): the value the body suspended with or
 // returned; status[kOutcome] tells which. The first call starts the body on
 // the generator's fiber (lib's fiberMain takes the body from the module
@@ -393,6 +436,7 @@ void Suspend(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Coroutine* co = state->runtime->current_coroutine();
   if (co == nullptr) return ThrowError(isolate, "ERR_NOT_IN_GENERATOR", "suspend() called outside of a generator");
   if (RefuseSuspendInAsyncScope(isolate, co, info[1])) return;
+  if (RefuseLeaving(isolate, state->runtime.get(), co)) return;
   if (!info[2]->IsTrue()) return SuspendRunning(state, co, info, info[0]);
   // A Local of the suspending side: its handle block waits, archived, with it.
   v8::Local<v8::Data> context = GetContinuationData(isolate);
@@ -415,6 +459,7 @@ void SuspendFrom(const v8::FunctionCallbackInfo<v8::Value>& info) {
                       "This yielder belongs to a generator that is not the innermost running one");
   }
   if (RefuseSuspendInAsyncScope(isolate, co, info[2])) return;
+  if (RefuseLeaving(isolate, state->runtime.get(), co)) return;
   SuspendRunning(state, co, info, info[1]);
 }
 
@@ -529,14 +574,156 @@ void SetHooks(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (state->runtime) state->runtime->set_fiber_main(info.GetIsolate(), info[3].As<v8::Function>());
 }
 
-// shareLibrary(exports): the exports of the first copy of lib loaded in this
-// isolate, which is `exports` itself the first time.
+// --- Copies -------------------------------------------------------------------
+//
+// npm installs two copies of fringe when an app and one of its dependencies
+// need different versions: two addon files, each loaded by the dynamic
+// linker as a library of its own, with its own statics. Two Runtimes in one
+// isolate break each other as soon as they nest (each archives and restores
+// V8's thread state and checks cppgc's stack start by its own bookkeeping,
+// and each keeps its own async-id checks), so the first copy loaded in an
+// isolate owns the switching, and a later copy uses it: its lib hands out
+// the owner's library (index.ts), so every generator of the isolate belongs
+// to one Runtime, whichever copy the code that made it required.
+//
+// The copies meet through a private property (v8::Private::ForApi: the same
+// key for every copy in the isolate, invisible to JavaScript) on the global
+// object of the environment's main context, where Node initializes every
+// addon. It holds a plain object:
+//   interface  kLibraryInterface of the owner
+//   addon      the owner's addon file
+//   package    the owner's package directory (lib's claimPackage())
+//   exports    the owner's library (shareLibrary())
+// A copy whose kLibraryInterface differs from the owner's cannot use its
+// library: it loads with supported === false and a reason naming both.
+
+// What a later copy relies on when it hands out the owner's library: the
+// registry's fields above, and the public API of lib/index.ts with its
+// semantics. Raise it when either changes incompatibly.
+constexpr int kLibraryInterface = 1;
+
+std::string AddonPath() {
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&AddonPath), &info) != 0 && info.dli_fname != nullptr) return info.dli_fname;
+  return "(unknown)";
+}
+
+// The interface this copy claims. FRINGE_TEST_LIBRARY_INTERFACE=<addon
+// file>=<n> makes the copy loaded from that file claim n (the tests' way to
+// install two copies that disagree without building two versions).
+int LibraryInterface() {
+  const char* test = std::getenv("FRINGE_TEST_LIBRARY_INTERFACE");
+  if (test == nullptr) return kLibraryInterface;
+  std::string spec(test);
+  std::size_t eq = spec.rfind('=');
+  if (eq == std::string::npos || spec.substr(0, eq) != AddonPath()) return kLibraryInterface;
+  return std::atoi(spec.c_str() + eq + 1);
+}
+
+v8::Local<v8::Private> RegistryKey(v8::Isolate* isolate) {
+  return v8::Private::ForApi(isolate, String(isolate, "fringe.copies.v1"));
+}
+
+v8::Local<v8::Object> Registry(v8::Local<v8::Context> context) {
+  v8::Isolate* isolate = IsolateOf(context);
+  v8::Local<v8::Value> value;
+  if (context->Global()->GetPrivate(context, RegistryKey(isolate)).ToLocal(&value) && value->IsObject()) {
+    return value.As<v8::Object>();
+  }
+  return v8::Local<v8::Object>();
+}
+
+v8::Local<v8::Value> Field(v8::Local<v8::Context> context, v8::Local<v8::Object> object, const char* name) {
+  v8::Local<v8::Value> value;
+  if (!object->Get(context, String(IsolateOf(context), name)).ToLocal(&value)) return v8::Undefined(IsolateOf(context));
+  return value;
+}
+
+std::string Text(v8::Isolate* isolate, v8::Local<v8::Value> value, const char* otherwise) {
+  if (!value->IsString()) return otherwise;
+  v8::String::Utf8Value utf8(isolate, value);
+  return *utf8 != nullptr ? std::string(*utf8) : otherwise;
+}
+
+void MakeRegistry(v8::Local<v8::Context> context) {
+  v8::Isolate* isolate = IsolateOf(context);
+  v8::Local<v8::Object> registry = v8::Object::New(isolate);
+  registry->Set(context, String(isolate, "interface"), v8::Integer::New(isolate, LibraryInterface())).Check();
+  registry->Set(context, String(isolate, "addon"), String(isolate, AddonPath().c_str())).Check();
+  context->Global()->SetPrivate(context, RegistryKey(isolate), registry).Check();
+}
+
+// claimPackage(dir): lib/binding.ts names this copy's package directory. The
+// owner records it; a guest that disagrees gets a reason naming both
+// packages (and supported stays false).
+void ClaimPackage(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!info[0]->IsString()) return ThrowTypeError(isolate, "Expected dir to be a string");
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Object> registry = Registry(context);
+  if (registry.IsEmpty()) return;
+  if (!state->guest) {
+    if (Field(context, registry, "package")->IsUndefined()) registry->Set(context, String(isolate, "package"), info[0]).Check();
+    return;
+  }
+  if (state->agrees) return;
+  std::string reason = "another copy of fringe owns generators in this thread: " +
+                       Text(isolate, Field(context, registry, "package"), "(a package still loading)") +
+                       " (library interface " + std::to_string(Field(context, registry, "interface")->Int32Value(context).FromMaybe(0)) +
+                       ") was loaded first, and this copy, " + Text(isolate, info[0], "?") + " (library interface " +
+                       std::to_string(LibraryInterface()) +
+                       "), cannot use it; install one version of fringe (npm dedupe, or overrides in package.json)";
+  state->unsupported_reason = reason;
+  info.GetReturnValue().Set(String(isolate, reason.c_str()));
+}
+
+// shareLibrary(exports): the library every copy of lib in this isolate
+// hands out: the first copy's exports (`exports` itself the first time).
+// That is also what a copy loaded again from a cleared require cache gets,
+// and a later installed copy whose library interface agrees.
 void ShareLibrary(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
   if (!info[0]->IsObject()) return ThrowTypeError(isolate, "Expected exports to be an object");
-  if (state->library.IsEmpty()) state->library.Reset(isolate, info[0].As<v8::Object>());
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  if (state->guest) {
+    v8::Local<v8::Object> registry = Registry(context);
+    v8::Local<v8::Value> shared = registry.IsEmpty() ? v8::Local<v8::Value>() : Field(context, registry, "exports");
+    info.GetReturnValue().Set(state->agrees && !shared.IsEmpty() && shared->IsObject() ? shared : info[0]);
+    return;
+  }
+  if (state->library.IsEmpty()) {
+    state->library.Reset(isolate, info[0].As<v8::Object>());
+    v8::Local<v8::Object> registry = Registry(context);
+    if (!registry.IsEmpty()) registry->Set(context, String(isolate, "exports"), info[0]).Check();
+  }
   info.GetReturnValue().Set(state->library.Get(isolate));
+}
+
+// enterWatchdog() / leaveWatchdog(): lib's wrapper around vm calls that
+// run under a watchdog (a timeout or breakOnSigint), on the stack that makes
+// the call. Node's watchdog terminates whatever runs when it fires, and
+// breakOnSigint takes the process's SIGINT listeners away until the call
+// returns: neither may outlive a suspend.
+void EnterWatchdog(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  if (state->runtime) state->runtime->current_context()->watchdog_calls++;
+}
+void LeaveWatchdog(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  if (!state->runtime) return;
+  ExecutionContext* here = state->runtime->current_context();
+  if (here->watchdog_calls > 0) here->watchdog_calls--;
+}
+
+// exiting(): from lib's first 'exit' listener. The context running it is the
+// one process.exit() was called on (or the OS thread's, at a natural exit):
+// Node calls reallyExit() when the listeners return, unless that context is
+// left, and then the exit would never happen.
+void Exiting(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  if (state->runtime) state->runtime->current_context()->exiting = true;
 }
 
 void SetPoolSize(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -607,19 +794,47 @@ void Cleanup(void* data) {
   }
 }
 
-// The isolate's AddonState; `created` tells whether this load made it.
-AddonState* StateFor(v8::Isolate* isolate, bool* created) {
+// Archived V8 threads and the wasm code GC do not mix: it aborts with
+// "archived threads in combination with wasm not supported" when any
+// archived thread exists (wasm-engine.cc). Without it, wasm code that is no
+// longer used is freed only with its module. Called by the first load in an
+// isolate, before its Runtime exists, and outside states_mutex (the tasks
+// below may run JavaScript).
+void StopWasmCodeGc(v8::Isolate* isolate) {
+  v8::V8::SetFlagsFromString("--no-wasm-code-gc");
+  // The flag only stops new code GCs. One triggered before this load has
+  // posted a task to this isolate's foreground queue, and that task calls
+  // WasmEngine::ReportLiveCodeFromStackForGC, which aborts as above if it
+  // runs while a generator is suspended -- even when the isolate has already
+  // reported through the stack-guard interrupt (V8 no longer cancels the
+  // task then). Running the queued foreground tasks now, while no archived
+  // thread exists, makes such a task harmless (a late report is ignored).
+  // The cost: V8 tasks already queued (GC steps, FinalizationRegistry
+  // cleanups) run inside this require() rather than at the next loop turn.
+  // The interrupt half is handled by the first stack check after the load,
+  // before any generator can run.
+  if (node::Environment* env = node::GetCurrentEnvironment(isolate->GetCurrentContext())) {
+    if (node::MultiIsolatePlatform* platform = node::GetMultiIsolatePlatform(env)) platform->FlushForegroundTasks(isolate);
+  }
+}
+
+// The isolate's AddonState; `created` tells whether this load made it. A
+// guest (another copy owns the isolate) gets no Runtime.
+AddonState* StateFor(v8::Isolate* isolate, bool* created, bool guest, bool agrees) {
   std::lock_guard<std::mutex> lock(states_mutex);
   auto it = states.find(isolate);
   *created = it == states.end();
   if (!*created) return it->second;
   auto* state = new AddonState();
   std::string error;
-  // Archived V8 threads and the wasm code GC do not mix: it aborts with
-  // "archived threads in combination with wasm not supported" when any
-  // archived thread exists (wasm-engine.cc). Without it, wasm code that is no
-  // longer used is freed only with its module.
-  v8::V8::SetFlagsFromString("--no-wasm-code-gc");
+  if (guest) {
+    state->guest = true;
+    state->agrees = agrees;
+    state->unsupported_reason = "another copy of fringe owns generators in this thread";
+    state->status = new std::int32_t[kStatusSlots]();
+    states[isolate] = state;
+    return state;
+  }
   state->runtime = Runtime::Create(isolate, &error);
   if (state->runtime) {
     state->runtime->set_owner(state);
@@ -670,8 +885,26 @@ void PinLibrary() {
 void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v8::Context> context) {
   v8::Isolate* isolate = IsolateOf(context);
   PinLibrary();
+  bool first;
+  {
+    std::lock_guard<std::mutex> lock(states_mutex);
+    first = states.find(isolate) == states.end();
+  }
+  // A first load of this addon file in the isolate: the isolate's owner,
+  // unless another copy of fringe got there first.
+  bool guest = false, agrees = false;
+  if (first) {
+    v8::Local<v8::Object> registry = Registry(context);
+    if (registry.IsEmpty()) {
+      StopWasmCodeGc(isolate);
+      MakeRegistry(context);
+    } else {
+      guest = true;
+      agrees = Field(context, registry, "interface")->StrictEquals(v8::Integer::New(isolate, LibraryInterface()));
+    }
+  }
   bool created;
-  AddonState* state = StateFor(isolate, &created);
+  AddonState* state = StateFor(isolate, &created, guest, agrees);
   // Once per isolate: Node aborts on a second registration of the same hook.
   if (created) node::AddEnvironmentCleanupHook(isolate, &Cleanup, state);
   v8::Local<v8::External> data = v8::External::New(isolate, state);
@@ -718,7 +951,11 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Value>, v8::Local<v
   state->reap.Reset(isolate, SetMethod(context, exports, "reap", Reap, data));
   SetMethod(context, exports, "setHooks", SetHooks, data);
   SetMethod(context, exports, "shareLibrary", ShareLibrary, data);
+  SetMethod(context, exports, "claimPackage", ClaimPackage, data);
   SetMethod(context, exports, "setPoolSize", SetPoolSize, data);
+  SetMethod(context, exports, "enterWatchdog", EnterWatchdog, data);
+  SetMethod(context, exports, "leaveWatchdog", LeaveWatchdog, data);
+  SetMethod(context, exports, "exiting", Exiting, data);
   SetMethod(context, exports, "stats", Stats, data);
   InitializeNativeBench(context, exports);
   InitializeTestHooks(context, exports);

@@ -19,21 +19,30 @@ std::unique_ptr<Runtime> Runtime::Create(v8::Isolate* isolate, std::string* erro
   const V8Layout& layout = V8Layout::Get();
   IsolateHooks hooks;
   if (!IsolateHooks::Bind(isolate, layout, &hooks, error)) return nullptr;
+  JoinStack join_stack;
+  if (!join_stack.Find(isolate, isolate->GetCurrentContext(), error)) return nullptr;
+  StackTraceFlag formatting;
+  if (!formatting.Find(isolate, isolate->GetCurrentContext(), error)) return nullptr;
   // A native stack overflow in a generator becomes a report, not a bare
   // SIGSEGV: the handler is process-wide, the alternate stack it runs on is
   // per thread (this one runs the isolate's generators).
   InstallOverflowHandler(kOverflowHintJs);
-  return std::unique_ptr<Runtime>(new Runtime(isolate, layout, hooks));
+  return std::unique_ptr<Runtime>(new Runtime(isolate, layout, hooks, join_stack, formatting.address()));
 }
 
-Runtime::Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks)
+Runtime::Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks, const JoinStack& join_stack,
+                 bool* formatting_stack_trace)
     : isolate_(isolate),
       layout_(layout),
       hooks_(hooks),
       filter_(isolate, layout, hooks_),
       continuation_guard_(isolate),
+      join_stack_(join_stack),
+      formatting_stack_trace_(formatting_stack_trace),
       root_(this, layout, hooks_, &filter_, false),
       current_(&root_) {
+  default_microtasks_ = isolate->GetCurrentContext()->GetMicrotaskQueue();
+  home_context_.Reset(isolate, isolate->GetCurrentContext());
   root_.js_limit = *hooks_.real_jslimit;
   root_.stack_start = hooks_.thread_stack_start;
   root_.v8_stack_size = *hooks_.stack_size;
@@ -178,6 +187,9 @@ void Runtime::Deliver(bool threw, v8::Local<v8::Value> result) {
   co->resume_call->GetReturnValue().Set(result);
   co->outcome = threw ? Outcome::kThrew : Outcome::kReturned;
   co->state = CoroutineState::kDone;
+  // Nothing of the body is on the stack any more: neither are its sections.
+  current_->watchdog_calls = 0;
+  current_->exiting = false;
 }
 
 void Runtime::Delete(Coroutine* co) {

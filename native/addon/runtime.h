@@ -39,8 +39,10 @@
 #include "fringe/context.hpp"
 #include "fringe/stack.hpp"
 #include "continuation_data_guard.h"
+#include "join_stack.h"
 #include "mapping_budget.h"
 #include "scavenge_filter.h"
+#include "stack_trace_flag.h"
 #include "v8_layout.h"
 #include "v8_thread_state.h"
 
@@ -60,6 +62,12 @@ struct ExecutionContext {
   std::uintptr_t js_limit = 0;        // V8's stack limit while it runs
   const void* stack_start = nullptr;  // cppgc's conservative scan start while it runs
   std::size_t v8_stack_size = 0;      // Isolate::stack_size_ while it runs
+  bool formatting_stack_trace = false;  // Isolate::formatting_stack_trace_ while it runs (stack_trace_flag.h)
+  // Sections of Node's that assume they end before anything else runs on
+  // the thread, open on this context's stack: a suspend() from inside one is
+  // refused (binding.cc, RefuseLeaving). Reset when a fiber's body ends.
+  std::uint32_t watchdog_calls = 0;   // vm calls with a timeout/breakOnSigint watchdog
+  bool exiting = false;               // process.exit() / 'exit' listeners began here
 };
 
 struct Fiber : ExecutionContext {
@@ -85,6 +93,8 @@ struct Coroutine {
   CoroutineState state = CoroutineState::kFresh;
   ExecutionContext* resumer = nullptr;  // while running
   double resume_async_id = 0;           // async_hooks' execution id at the last resume (binding.cc)
+  std::uint32_t join_base = 0;          // joins in progress at the last resume (join_stack.h)
+  bool resumed_in_microtasks = false;   // the default microtask queue was running at the last resume
 
   // Transfer between the two sides of a switch; see the header comment.
   ResumeMode mode = ResumeMode::kNext;
@@ -166,6 +176,22 @@ class Runtime {
   std::size_t pooled() const { return pool_.size(); }
   std::size_t live_coroutines() const { return all_.size(); }
   const ScavengeFilter& scavenge_filter() const { return filter_; }
+  /// The running context (the OS thread's stack or a fiber).
+  ExecutionContext* current_context() const { return current_; }
+  /// How many Array joins are in progress in the context fringe was loaded
+  /// in (join_stack.h).
+  std::uint32_t join_depth() const { return join_stack_.Depth(home_context_); }
+  /// Whether the running context is inside a microtask checkpoint that
+  /// `co` itself began: the queue of the context it has entered (V8 enters
+  /// each microtask's context on the stack that runs the checkpoint) is
+  /// running, and it is not the default queue that was already running
+  /// when `co` was resumed (run() resumes its generators from promise
+  /// reactions).
+  bool InOwnMicrotaskCheckpoint(const Coroutine* co) const {
+    v8::MicrotaskQueue* queue = isolate_->GetEnteredOrMicrotaskContext()->GetMicrotaskQueue();
+    if (queue == nullptr || !queue->IsRunningMicrotasks()) return false;
+    return !(queue == default_microtasks_ && co->resumed_in_microtasks);
+  }
   /// Whether a debugger's step survives a switch (V8ThreadState::RestoreDebugging).
   bool debug_stepping() const { return hooks_.debug_last_step_action != nullptr; }
 
@@ -181,7 +207,8 @@ class Runtime {
   void* owner() const { return owner_; }
 
  private:
-  Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks);
+  Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks, const JoinStack& join_stack,
+          bool* formatting_stack_trace);
   Fiber* TakeFiber(std::size_t size, std::error_code& error, std::string* message);
   Fiber* NewFiber(BudgetedStack stack);
   void ReleaseFiber(Fiber* fiber);  // back to the pool, or deleted
@@ -199,6 +226,10 @@ class Runtime {
   IsolateHooks hooks_;
   ScavengeFilter filter_;
   ContinuationDataGuard continuation_guard_;  // see continuation_data_guard.h
+  JoinStack join_stack_;
+  bool* formatting_stack_trace_;  // Isolate::formatting_stack_trace_ (stack_trace_flag.h)
+  v8::Global<v8::Context> home_context_;  // where fringe was loaded: its join stack is checked
+  v8::MicrotaskQueue* default_microtasks_ = nullptr;  // the main context's queue
   ExecutionContext root_;
   ExecutionContext* current_;
   std::vector<Fiber*> pool_;  // default-size fibers free for the next generator: parked or never started
@@ -268,6 +299,9 @@ __attribute__((always_inline)) inline void Runtime::SwitchTo(ExecutionContext* t
   *hooks_.stack_start = target->stack_start;
   *hooks_.stack_start_tls = target->stack_start;
   *hooks_.stack_size = target->v8_stack_size;
+  // Error.prepareStackTrace's re-entrancy flag belongs to the stack that set it.
+  from->formatting_stack_trace = *formatting_stack_trace_;
+  *formatting_stack_trace_ = target->formatting_stack_trace;
   current_ = target;
 
   arch::Transfer back;
@@ -288,6 +322,8 @@ __attribute__((always_inline)) inline void Runtime::Resume(Coroutine* co, Resume
   co->resume_call = &call;
   co->resumer = current_;
   co->state = CoroutineState::kRunning;
+  co->join_base = join_stack_.Depth(home_context_);
+  co->resumed_in_microtasks = default_microtasks_ != nullptr && default_microtasks_->IsRunningMicrotasks();
   SwitchTo(co->fiber, false);
   co->resumer = nullptr;
   co->resume_call = nullptr;

@@ -3,10 +3,12 @@
 set(FRINGE_ADDON_SOURCES
   native/addon/binding.cc
   native/addon/continuation_data_guard.cc
+  native/addon/join_stack.cc
   native/addon/mapping_budget.cc
   native/addon/native_bench.cc
   native/addon/runtime.cc
   native/addon/scavenge_filter.cc
+  native/addon/stack_trace_flag.cc
   native/addon/symbols.cc
   native/addon/test_hooks.cc
   native/addon/v8_layout.cc
