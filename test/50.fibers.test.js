@@ -498,6 +498,69 @@ describe('fringe/fibers: garbage collection', () => {
   });
 });
 
+describe('fringe/fibers: what node-fibers crashed on', () => {
+  it('a collected fiber that throws something else while unwound: a FRINGE_UNWIND_ERROR warning, where node-fibers exited', () => {
+    const result = runScript(`
+      const Fiber = require(process.env.FRINGE_ROOT + '/dist/fibers.js');
+      process.on('warning', (w) => console.log(w.code, /thrown while unwinding|threw while being unwound/.test(w.message), /from the fiber/.test(w.message)));
+      (function () { Fiber(function () { try { Fiber.yield(); } catch (e) { throw new Error('from the fiber'); } }).run(); })();
+      gc();
+      setImmediate(() => { gc(); setImmediate(() => setImmediate(() => console.log('still running'))); });`, ['--expose-gc']);
+    assert.equal(result.status, 0, explain(result));
+    assert.equal(result.stdout, 'FRINGE_UNWIND_ERROR true true\nstill running\n', explain(result));
+  });
+});
+
+describe('fringe/fibers: types', () => {
+  it('code typed against @types/fibers compiles against fringe/fibers and fringe/fibers/future (tsc --strict, node16 resolution)', function () {
+    this.timeout(120000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fringe-fibers-types-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'node_modules'));
+      fs.symlinkSync(root, path.join(dir, 'node_modules', 'fringe'), 'dir');
+      fs.writeFileSync(path.join(dir, 'package.json'), '{ "name": "t", "private": true }');
+      fs.writeFileSync(
+        path.join(dir, 'tsconfig.json'),
+        JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'node16', moduleResolution: 'node16', target: 'es2022', types: [], typeRoots: [path.join(root, 'node_modules', '@types')], lib: ['es2022', 'esnext.disposable'] }, files: ['main.ts'] }),
+      );
+      fs.writeFileSync(
+        path.join(dir, 'main.ts'),
+        `import Fiber = require('fringe/fibers');
+         import Future = require('fringe/fibers/future');
+         const f = Fiber((x: number) => Fiber.yield<number>(x) + 1);
+         const g = new Fiber(() => {});
+         const first: number = f.run(1);
+         const started: boolean = f.started;
+         f.throwInto(new Error('x'));
+         f.reset();
+         const cur = Fiber.current;
+         if (cur) cur.run();
+         Fiber.poolSize = Fiber.fibersCreated;
+         const fut = new Future<string>();
+         fut.resolve((err, v) => { void err; void v; });
+         fut.return('s');
+         const s: string = fut.wait();
+         Future.wait(fut, [fut]);
+         const wrapped = Future.wrap((a: number, cb: (e: unknown, r?: number) => void) => cb(null, a));
+         const n: Future<number> = wrapped(1);
+         const t: Future<number> = Future.task(() => 1);
+         const p: Promise<string> = fut.promise();
+         const fromP: Future<number> = Future.fromPromise(Promise.resolve(1));
+         const fn = function (a: number) { return a; }.future<number>();
+         const r: Future<number> = fn(2);
+         void [g, first, started, s, n, t, p, fromP, r];
+         // @ts-expect-error: started is read-only
+         f.started = true;
+        `,
+      );
+      const result = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', dir], { encoding: 'utf8' });
+      assert.equal(result.status, 0, result.stdout + result.stderr);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 /** A future resolved after `ms` milliseconds (0: on the next tick) with `value`. */
 function timer(ms, value) {
   const future = new Future();
