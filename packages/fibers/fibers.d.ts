@@ -1,0 +1,2 @@
+import Fiber = require('fringe/fibers');
+export = Fiber;

@@ -1,0 +1,2 @@
+import Future = require('fringe/fibers/future');
+export = Future;
