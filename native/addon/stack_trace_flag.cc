@@ -2,6 +2,7 @@
 
 #include "stack_trace_flag.h"
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -12,7 +13,14 @@ namespace {
 // How much of the Isolate object is compared: it is tens of KiB on every
 // V8 fringe supports; the flag sits among its scalar fields.
 constexpr std::size_t kScanBytes = 256 * 1024;
-constexpr int kRounds = 4;
+constexpr int kRounds = 8;
+
+// The flag's offset in the Isolate, once a probe found it alone: the same in
+// every isolate of the process. A worker's probe can see a second byte that
+// flips with it past the end of its Isolate object (memory that belongs to
+// the worker's Node environment: seen on Node 24 and 26), and then takes
+// the offset the first isolate's probe found, if that byte is a candidate.
+std::atomic<std::ptrdiff_t> known_offset{-1};
 
 // The readable bytes from `start` on, up to `limit`, as /proc/self/maps says
 // (contiguous mappings): the scan must not run off the Isolate's mapping.
@@ -41,6 +49,10 @@ StackTraceFlag* Self(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void StackTraceFlag::Outside(const v8::FunctionCallbackInfo<v8::Value>& info) {
   StackTraceFlag* self = Self(info);
   std::memcpy(self->outside_.data(), self->base_, self->size_);
+  // The flag is clear outside every formatting, not just the last one.
+  for (std::size_t i = 0; i < self->size_; i++) {
+    if (self->outside_[i] != 0) self->candidate_[i] = false;
+  }
 }
 
 void StackTraceFlag::Inside(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -111,6 +123,13 @@ bool StackTraceFlag::Find(v8::Isolate* isolate, v8::Local<v8::Context> context, 
       found = i;
       count++;
     }
+  }
+  std::ptrdiff_t known = known_offset.load();
+  if (count == 1 && known < 0) {
+    known_offset.compare_exchange_strong(known, static_cast<std::ptrdiff_t>(found));
+  } else if (count > 1 && known >= 0 && static_cast<std::size_t>(known) < size_ && candidate_[known]) {
+    found = static_cast<std::size_t>(known);
+    count = 1;
   }
   outside_ = {};
   candidate_ = {};
