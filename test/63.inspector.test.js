@@ -31,6 +31,8 @@ const runs = {
   'debugger stress': { args: ['debugger-statement'], flags: STRESS },
   'breakpoint stress': { args: ['breakpoint'], flags: STRESS },
   'evaluate stress': { args: ['evaluate'], flags: STRESS },
+  'paused-handler': { args: ['paused-handler'] },
+  'paused-handler stress': { args: ['paused-handler'], flags: STRESS },
 };
 const STEPS = ['stepOver', 'stepInto', 'stepOut'];
 const MIXED = ['mixed:1', 'mixed:2', 'mixed:3', 'mixed:4'];
@@ -186,7 +188,7 @@ describe('generators under the inspector (node:inspector Session in the same pro
 
   describe('Debugger.evaluateOnCallFrame on a paused body while other generators are suspended', () => {
     for (const name of ['evaluate', 'evaluate stress']) {
-      it(`reads locals of the body's frames, resumes other generators, and may even suspend the paused one (${name})`, () => {
+      it(`reads locals of the body's frames, resumes other generators, and may not suspend the paused one (${name})`, () => {
         const out = output(name);
         assert.deepEqual(out.evaluations, {
           here: { value: 9 },
@@ -194,16 +196,28 @@ describe('generators under the inspector (node:inspector Session in the same pro
           resumeOther: { value: 15 },
           resumeSelf: { value: 'ERR_GENERATOR_RUNNING' },
           current: { value: true },
-          // suspend() inside the evaluation handed 'from-eval' to main's
-          // resume(); main's next resume() ended the evaluation with its value.
-          suspendFromEval: { value: 'back-from-main' },
+          // Refused: the paused body would leave V8 in its break.
+          suspendFromEval: { value: 'ERR_SUSPEND_IN_DEBUGGER' },
         });
         assert.deepEqual(out.log, [
           `pause innerFrame@${out.lines.pause} < evaluatedBody@${out.lines.call}`,
-          'main after first resume',
           'evaluations done',
+          'main after first resume',
         ]);
-        assert.deepEqual(out.results, ['from-eval', 'after', 109, 'done', 16, 21]);
+        assert.deepEqual(out.results, ['after', 109, 'done', 16, 21]);
+      });
+    }
+  });
+
+  describe('a Debugger.paused handler on a body\'s stack', () => {
+    for (const name of ['paused-handler', 'paused-handler stress']) {
+      it(`cannot suspend the body (ERR_SUSPEND_IN_DEBUGGER), and later debugger statements still pause (${name})`, () => {
+        const out = output(name);
+        // Without the refusal the body suspended inside the pause, and
+        // main's `debugger` statement was ignored: one pause, not two.
+        assert.deepEqual(out.refusals, ['ERR_SUSPEND_IN_DEBUGGER']);
+        assert.deepEqual(out.pauses, [`pausedHandlerBody@${out.lines.body}`, `scenarios.paused-handler@${out.lines.main}`]);
+        assert.deepEqual(out.results, [2, 'done']);
       });
     }
   });

@@ -343,7 +343,12 @@ __attribute__((always_inline)) inline bool RefuseSuspendInAsyncScope(v8::Isolate
 // resumed inside the section may still suspend: that returns into it.
 __attribute__((noinline, cold)) bool ThrowLeaving(v8::Isolate* isolate, Runtime* runtime, Coroutine* co, bool in_join) {
   ExecutionContext* here = runtime->current_context();
-  if (runtime->InOwnMicrotaskCheckpoint(co)) {
+  if (runtime->in_debug_scope()) {
+    ThrowError(isolate, "ERR_SUSPEND_IN_DEBUGGER",
+               "Cannot suspend inside a debugger event (a Debugger.paused or scriptParsed handler, an evaluation on a "
+               "paused frame): V8 and the inspector would stay paused, and ignore breakpoints and debugger "
+               "statements everywhere, until the generator is resumed");
+  } else if (runtime->InOwnMicrotaskCheckpoint(co)) {
     ThrowError(isolate, "ERR_SUSPEND_IN_MICROTASK",
                "Cannot suspend inside a microtask checkpoint the generator began (a promise reaction run by a vm "
                "context with microtaskMode 'afterEvaluate', say): the queue would count as running, and hold back "
@@ -367,7 +372,8 @@ __attribute__((noinline, cold)) bool ThrowLeaving(v8::Isolate* isolate, Runtime*
 __attribute__((always_inline)) inline bool RefuseLeaving(v8::Isolate* isolate, Runtime* runtime, Coroutine* co) {
   ExecutionContext* here = runtime->current_context();
   const bool in_join = runtime->join_depth() > co->join_base;
-  if (__builtin_expect((here->watchdog_calls | static_cast<std::uint32_t>(here->exiting) | in_join) == 0, 1) &&
+  const bool in_debugger = runtime->in_debug_scope();
+  if (__builtin_expect((here->watchdog_calls | static_cast<std::uint32_t>(here->exiting) | in_join | in_debugger) == 0, 1) &&
       __builtin_expect(!runtime->InOwnMicrotaskCheckpoint(co), 1)) {
     return false;
   }

@@ -192,6 +192,9 @@ class Runtime {
     if (queue == nullptr || !queue->IsRunningMicrotasks()) return false;
     return !(queue == default_microtasks_ && co->resumed_in_microtasks);
   }
+  /// Whether a debugger event (a break, an evaluation on a paused frame, a
+  /// script-compiled or exception event) is being handled on this stack.
+  bool in_debug_scope() const { return *hooks_.debug_scope != nullptr; }
   /// Whether a debugger's step survives a switch (V8ThreadState::RestoreDebugging).
   bool debug_stepping() const { return hooks_.debug_last_step_action != nullptr; }
 

@@ -566,6 +566,17 @@ bool IsolateHooks::Bind(v8::Isolate* v8_isolate, const V8Layout& layout, Isolate
     }
   }
   h.debug_is_active = reinterpret_cast<const bool*>(layout.debug_is_active_address(iso));
+  // current_debug_scope_: null, or (fringe loaded from a debugger's
+  // evaluation) a DebugScope on this stack, above this frame.
+  h.debug_scope = reinterpret_cast<void* const*>(h.debug_thread_local);
+  {
+    const auto scope = reinterpret_cast<std::uintptr_t>(*h.debug_scope);
+    const auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+    constexpr std::uintptr_t kStackReach = std::uintptr_t{1} << 30;
+    if (scope != 0 && (scope < here || scope - here > kStackReach)) {
+      return fail("Debug::thread_local_ does not begin with current_debug_scope_ (it holds " + Hex(static_cast<std::int64_t>(scope)) + ")");
+    }
+  }
   // Stepping fields: a StepAction from StepNone (-1) to StepInto (2), and
   // with StepNone the target is -1 (ThreadInit and ClearStepping set both).
   // Unverified means unknown, not unsupported: see V8Layout.

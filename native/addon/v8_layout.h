@@ -131,6 +131,11 @@ struct IsolateHooks {
   std::uintptr_t* jslimit = nullptr;  // also the interrupt flag: see SetStackLimit
   std::uintptr_t* climit = nullptr;  // a spare word where V8 has no C limit (13+)
   const bool* debug_is_active = nullptr;
+  // Debug::thread_local_.current_debug_scope_, its first field in every V8
+  // fringe supports (and since V8 5): the innermost DebugScope on this
+  // thread's stack, null outside any debugger event (a break, an exception
+  // or script-compiled event, an evaluation on a paused frame).
+  void* const* debug_scope = nullptr;
   // In Debug::thread_local_ (see V8Layout); null when unknown or unverified.
   const std::int8_t* debug_last_step_action = nullptr;
   std::int32_t* debug_target_frame_count = nullptr;
