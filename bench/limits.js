@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+'use strict';
+// The numbers docs/API.md ("Choosing a stack size") and docs/async.md
+// (Limits) quote: how deep a typical recursive body gets on a stack of each
+// size, and how many run()s can wait at once.
+//
+//   node bench/limits.js            both
+//   node bench/limits.js depth      frames per stack size
+//   node bench/limits.js runs       pending runs until run() throws
+//   node bench/limits.js create     cost of creating and running a generator,
+//                                   by where its stack comes from
+//
+// Each measurement runs in a fresh process (a clean heap, and no code
+// compiled by an earlier measurement); depths are the median of 5 processes.
+
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+const KiB = 1024;
+const SIZES = [128 * KiB, 256 * KiB, 512 * KiB, 1024 * KiB, 4096 * KiB];
+
+// The child side: prints one number.
+const [mode, arg] = process.argv.slice(2);
+if (mode === '--depth') {
+  const { Generator } = require(path.join(__dirname, '..'));
+  // A typical body: a recursive function with a few locals that allocates
+  // and calls a helper on the way down (a tree walker, a recursive-descent
+  // parser). Fresh in this process, so it starts out interpreted.
+  let deepest = 0;
+  const helper = (node) => node.depth * 2 + 1;
+  function walk(depth, path) {
+    const node = { depth, name: `n${depth}`, children: [] };
+    const weight = helper(node);
+    deepest = depth;
+    return walk(depth + 1, path) + weight;
+  }
+  const body = () => {
+    try {
+      walk(0, []);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+    }
+    return deepest;
+  };
+  console.log(arg === 'main' ? body() : new Generator(body, Number(arg)).resume());
+  process.exit(0);
+}
+if (mode === '--runs') {
+  const { run, wait } = require(path.join(__dirname, '..'));
+  const never = new Promise(() => {});
+  let pending = 0;
+  try {
+    for (;;) {
+      run(() => wait(never));
+      pending++;
+    }
+  } catch (e) {
+    console.log(JSON.stringify({ pending, code: e.code, message: e.message }));
+  }
+  process.exit(0);
+}
+
+if (mode === '--create') {
+  const { Generator } = require(path.join(__dirname, '..'));
+  const body = () => 1;
+  const N = 20000;
+  const time = (make) => {
+    for (let i = 0; i < 2000; i++) make().resume();   // warm up
+    const best = [];
+    for (let round = 0; round < 5; round++) {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < N; i++) make().resume();
+      best.push(Number(process.hrtime.bigint() - start) / N);
+    }
+    return Math.min(...best);
+  };
+  let reused = new Generator(body, 256 * KiB);
+  reused.resume();
+  const stack = reused.unwrap();
+  console.log(JSON.stringify({
+    pooled: time(() => new Generator(body)),
+    sized: time(() => new Generator(body, 256 * KiB)),
+    osStack: time(() => new Generator(body, stack)),
+  }));
+  process.exit(0);
+}
+
+function child(args) {
+  const result = spawnSync(process.execPath, [__filename, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+const median = (values) => values.sort((a, b) => a - b)[values.length >> 1];
+const what = mode ?? 'all';
+console.log(`node ${process.version}, ${require('node:os').cpus().length} cores`);
+if (what === 'all' || what === 'depth') {
+  console.log('\nframes of a typical recursive body (median of 5 processes):');
+  for (const size of [...SIZES, 'main']) {
+    const depths = Array.from({ length: 5 }, () => Number(child(['--depth', String(size)])));
+    const label = size === 'main' ? 'main thread (V8 default, 984 KiB)' : `${size / KiB} KiB stack`;
+    console.log(`  ${label.padEnd(36)} ${String(median(depths)).padStart(7)} frames  (${Math.min(...depths)}..${Math.max(...depths)})`);
+  }
+}
+if (what === 'all' || what === 'create') {
+  const r = JSON.parse(child(['--create']));
+  console.log('\nnew Generator(() => 1).resume(), best of 5 rounds of 20 000:');
+  console.log(`  default size, pooled stack           ${r.pooled.toFixed(0).padStart(7)} ns`);
+  console.log(`  256 KiB, a stack mapped per generator ${r.sized.toFixed(0).padStart(6)} ns`);
+  console.log(`  256 KiB, one OsStack reused          ${r.osStack.toFixed(0).padStart(7)} ns`);
+}
+if (what === 'all' || what === 'runs') {
+  const fs = require('node:fs');
+  const maps = fs.existsSync('/proc/sys/vm/max_map_count') ? fs.readFileSync('/proc/sys/vm/max_map_count', 'utf8').trim() : '?';
+  const report = JSON.parse(child(['--runs']));
+  console.log(`\npending run()s waiting for a promise that never settles, vm.max_map_count ${maps}:`);
+  console.log(`  ${report.pending} runs, then ${report.code}: ${report.message}`);
+}
