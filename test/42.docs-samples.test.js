@@ -252,3 +252,29 @@ describe('the samples in README.md and docs/*.md', function () {
     });
   }
 });
+
+describe("docs/API.md's troubleshooting: the unsupportedReason texts it quotes", () => {
+  it('are texts the addon gives today', () => {
+    const api = fs.readFileSync(path.join(root, 'docs', 'API.md'), 'utf8');
+    const start = api.indexOf('**`supported === false`**');
+    const end = api.indexOf('**In CI**', start);
+    assert.ok(start > 0 && end > start, 'the section is there');
+    const quoted = [...api.slice(start, end).replace(/\s+/g, ' ').matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+    assert.ok(quoted.length >= 10, `${quoted.length} quoted texts`);
+    const addon = path.join(root, 'native', 'addon');
+    const sources = fs
+      .readdirSync(addon)
+      .filter((f) => /\.(cc|h)$/.test(f))
+      .map((f) => fs.readFileSync(path.join(addon, f), 'utf8'))
+      .join('\n');
+    // The literal pieces between placeholders (<symbols>, ...) must be in a string of the addon.
+    const missing = quoted.flatMap((text) =>
+      text
+        .split(/\.\.\.|<[^>]+>/)
+        .map((piece) => piece.trim())
+        .filter((piece) => piece.length >= 5 && !sources.includes(piece))
+        .map((piece) => `"${piece}" (of "${text}")`),
+    );
+    assert.deepEqual(missing, []);
+  });
+});
