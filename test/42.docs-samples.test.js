@@ -261,11 +261,12 @@ describe("docs/API.md's troubleshooting: the unsupportedReason texts it quotes",
     assert.ok(start > 0 && end > start, 'the section is there');
     const quoted = [...api.slice(start, end).replace(/\s+/g, ' ').matchAll(/"([^"]+)"/g)].map((m) => m[1]);
     assert.ok(quoted.length >= 10, `${quoted.length} quoted texts`);
-    const addon = path.join(root, 'native', 'addon');
+    // Every C++ source of the addon, wherever under native/ it lives (not the native tests).
+    const native = path.join(root, 'native');
     const sources = fs
-      .readdirSync(addon)
-      .filter((f) => /\.(cc|h)$/.test(f))
-      .map((f) => fs.readFileSync(path.join(addon, f), 'utf8'))
+      .readdirSync(native, { recursive: true })
+      .filter((f) => /\.(cc|h|hpp)$/.test(f) && !f.startsWith(`test${path.sep}`))
+      .map((f) => fs.readFileSync(path.join(native, f), 'utf8'))
       .join('\n');
     // The literal pieces between placeholders (<symbols>, ...) must be in a string of the addon.
     const missing = quoted.flatMap((text) =>
