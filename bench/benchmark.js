@@ -95,8 +95,8 @@ const GROUPS = [
       { key: 'wait_in_run_ns', proc: 'wait', kind: 'fringe', what: 'fringe: wait(p) inside run()' },
       { key: 'run_wait_whole_ns', proc: 'wait', kind: 'fringe', what: 'fringe: await run(() => wait(p)), whole' },
       { key: 'fibers_future_wait_ns', proc: 'fibers', kind: 'peer', what: 'node-fibers: Future.fromPromise(p).wait()' },
-      { key: 'deasync_wait_ns', proc: 'deasync', kind: 'peer', what: 'deasync 0.1.32: then() + loopWhile() (not in promise jobs)' },
-      { key: 'kaciras_deasync_wait_ns', proc: 'kaciras_deasync', kind: 'peer', what: '@kaciras/deasync 1.1.0: awaitSync(p) (not in promise jobs)' },
+      { key: 'deasync_wait_ns', proc: 'deasync', kind: 'peer', what: 'deasync 0.1.32: then() + loopWhile() (hangs inside promise jobs)' },
+      { key: 'kaciras_deasync_wait_ns', proc: 'kaciras_deasync', kind: 'peer', what: '@kaciras/deasync 1.1.0: awaitSync(p) (hangs inside promise jobs)' },
       { key: 'synckit_call_ns', proc: 'synckit', kind: 'peer', what: 'synckit 0.12.3: a call (worker thread + Atomics.wait)' },
     ],
   },
@@ -331,7 +331,9 @@ function writeMarkdown(metrics, file) {
     'fringe next to what you would use instead. Each suite runs in its own process,',
     'on the Node version it needs; absolute times differ between versions and drift on',
     'a shared machine, so every figure is also divided by an `await` of a resolved value',
-    'measured in that same process ("x await"; median of the per-run ratios).',
+    'measured in that same process ("x await"). The two columns are separate medians',
+    '(of the times, and of each run\'s ratio), so x await is not exactly the time over',
+    'the `await` row; the `await` of each process is listed below the chart.',
     '',
     '| what | Node | per operation | x await |',
     '|---|---|---:|---:|',
@@ -346,7 +348,10 @@ function writeMarkdown(metrics, file) {
   const unit = (label, proc, awaitKey, starKey) => {
     if (metrics[awaitKey] != null) md.push(`| ${label} | ${metrics.node_versions[proc]} | ${formatNs(metrics[awaitKey])} | ${metrics[starKey] != null ? formatNs(metrics[starKey]) : ''} |`);
   };
-  unit('fringe (the roundtrip suite)', 'fringe', 'await_ns', 'function_star_next_ns');
+  unit('fringe: roundtrip suite', 'fringe', 'await_ns', 'function_star_next_ns');
+  unit('fringe: depth suite', 'fringe', 'await_ns_depth_suite', 'function_star_next_ns_depth_suite');
+  unit('fringe: wait suite', 'fringe', 'await_ns_wait_suite', null);
+  unit('fringe: create suite', 'fringe', 'await_ns_create_suite', null);
   for (const name of Object.keys(PEER_KEYS)) unit(name, name, `${name}_await_ns`, `${name}_function_star_next_ns`);
   const skipped = Object.entries(metrics.skipped);
   if (skipped.length) {
