@@ -36,6 +36,10 @@ const json = argv.includes('--json');
 const quick = argv.includes('--quick');
 const targetsOnly = argv.includes('--targets');
 const outIndex = argv.indexOf('--out');
+for (const option of ['--out', '--from']) {
+  const i = argv.indexOf(option);
+  if (i >= 0 && !argv[i + 1]) throw new Error(`${option} needs a path`);
+}
 const outDir = argv.includes('--no-write') || targetsOnly ? null : outIndex >= 0 ? path.resolve(argv[outIndex + 1]) : __dirname;
 const RUNS = Number(process.env.FRINGE_BENCH_RUNS || (quick ? 1 : 3));
 const here = __dirname;
@@ -217,7 +221,7 @@ function measure() {
     const runs = outputs.get(proc);
     for (const key of Object.keys(runs[0])) {
       const name = proc.keys[key] || key;
-      metrics[name] = round(median(runs.map((r) => r[key])), key.endsWith('_ms_0') || key.includes('_ms_') ? 4 : 3);
+      metrics[name] = round(median(runs.map((r) => r[key])), key.includes('_ms_') ? 4 : 3);
       // The ratio to this process's own await, per run, then the median.
       if (proc.await && key.endsWith('_ns') && key !== proc.await && !key.startsWith('await_ns')) {
         metrics[name.replace(/_ns$/, '_x_await')] = round(median(runs.map((r) => r[key] / r[proc.await])), 3);

@@ -6,7 +6,7 @@
 // or run is reported as skipped with the reason; nothing is ever filled in
 // for it.
 //
-//   prepare(peer) -> { node, args, env, version } or throws Skip(reason)
+//   prepare(peer) -> { node, args, env, version } or { skipped: reason }
 
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
