@@ -442,7 +442,7 @@ function checkTargets(metrics) {
     else value = metrics[t.ratio[0]] / metrics[t.ratio[1]];
     return { ...t, measured: value, met: value <= t.max };
   });
-  console.log(`fringe targets: Node ${process.version}, ${header(metrics)}\n`);
+  console.log(`fringe targets: Node ${metrics.node_versions.fringe}, ${header(metrics)}\n`);
   for (const r of results) {
     const shown = r.value ? r.measured.toFixed(2) : formatRatio(r.measured);
     const max = r.value ? String(r.max) : formatRatio(r.max);
