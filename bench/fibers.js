@@ -80,8 +80,12 @@ const OPERATIONS = [
 function main() {
   const old = node14();
   const configs = [
-    { name: 'node-fibers', node: old, env: { FIBERS_MODULE: 'fibers', NODE_PATH: realFibers() } },
-    { name: 'fringe', node: process.execPath, env: { FIBERS_MODULE: path.join(root, 'dist', 'fibers.js') } },
+    { name: 'node-fibers', node: old, env: { FIBERS_MODULE: 'fibers', FUTURE_MODULE: 'fibers/future', NODE_PATH: realFibers() } },
+    {
+      name: 'fringe',
+      node: process.execPath,
+      env: { FIBERS_MODULE: path.join(root, 'dist', 'fibers.js'), FUTURE_MODULE: path.join(root, 'dist', 'fibers-future.js') },
+    },
   ];
   for (const config of configs) config.version = sh(config.node, ['-p', 'process.version']).trim();
   const runs = { 'node-fibers': [], fringe: [] };

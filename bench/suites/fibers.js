@@ -6,7 +6,8 @@
 // Each operation is a batch; see js-suite.js.
 
 const Fiber = require(process.env.FIBERS_MODULE || '../../dist/fibers.js');
-const { BATCH, awaitBatch, deferred, runJsSuite } = require('./js-suite');
+const Future = require(process.env.FUTURE_MODULE || '../../dist/fibers-future.js');
+const { BATCH, awaitBatch, starBatch, deferred, runJsSuite } = require('./js-suite');
 
 // run() + Fiber.yield(): one round trip into a fiber and out.
 const looping = Fiber(() => {
@@ -47,6 +48,20 @@ function callbackWait() {
   });
 }
 
+// Future.fromPromise(p).wait() of an already-resolved promise inside a
+// fiber: node-fibers' way to wait for a promise synchronously.
+const resolved = Promise.resolve(1);
+function futureWait() {
+  return new Promise((resolve, reject) => {
+    Fiber(() => {
+      let sum = 0;
+      for (let i = 0; i < BATCH; i++) sum += Future.fromPromise(resolved).wait();
+      if (sum === BATCH) resolve();
+      else reject(new Error(`Future.wait() returned the wrong values (sum ${sum})`));
+    }).run();
+  });
+}
+
 // Its async/await counterpart: await a promise resolved on the next tick.
 async function tickAwait() {
   for (let i = 0; i < BATCH; i++) await new Promise((resolve) => process.nextTick(resolve));
@@ -57,5 +72,7 @@ runJsSuite({
   fiber_create_ns: create,
   fiber_callback_wait_ns: deferred(callbackWait),
   await_tick_ns: deferred(tickAwait),
+  future_wait_ns: deferred(futureWait),
   await_ns: deferred(awaitBatch),
+  function_star_next_ns: starBatch,
 });
