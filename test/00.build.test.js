@@ -15,7 +15,7 @@ function gypSources() {
 
 function cmakeSources() {
   const text = fs.readFileSync(path.join(root, 'native', 'addon', 'sources.cmake'), 'utf8');
-  return [...text.matchAll(/native\/addon\/[\w.]+\.cc/g)].map((m) => m[0]).sort();
+  return [...text.matchAll(/native\/[\w./]+\.cc/g)].map((m) => m[0]).sort();
 }
 
 describe('build', function () {

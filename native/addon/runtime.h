@@ -38,13 +38,13 @@
 
 #include "fringe/context.hpp"
 #include "fringe/stack.hpp"
-#include "continuation_data_guard.h"
-#include "join_stack.h"
+#include "v8/continuation_data_guard.h"
+#include "v8/join_stack.h"
 #include "mapping_budget.h"
-#include "scavenge_filter.h"
-#include "stack_trace_flag.h"
-#include "v8_layout.h"
-#include "v8_thread_state.h"
+#include "v8/scavenge_filter.h"
+#include "v8/stack_trace_flag.h"
+#include "v8/v8_layout.h"
+#include "v8/v8_thread_state.h"
 
 namespace fringe {
 

@@ -3,15 +3,15 @@
 //
 // Nothing here is a table of versions. V8Layout::Get() finds the V8
 // functions involved (symbols.h), calls the ones that report sizes, and
-// decodes a handful of small functions (x86_64_decoder.h) to learn field
+// decodes a handful of small functions (v8/arch/x86_64/decoder.h) to learn field
 // offsets. IsolateHooks::Bind() turns the offsets into pointers for one
 // isolate and checks each of them against something independent: a
 // back-pointer to the isolate, the bytes an archiver copies, the value a
 // public accessor returns, the current stack. Any mismatch makes JavaScript
 // generators unsupported, with a reason that names what failed.
 
-#ifndef FRINGE_ADDON_V8_LAYOUT_H
-#define FRINGE_ADDON_V8_LAYOUT_H
+#ifndef FRINGE_V8_V8_LAYOUT_H
+#define FRINGE_V8_V8_LAYOUT_H
 
 #include <cstddef>
 #include <cstdint>
@@ -151,4 +151,4 @@ struct IsolateHooks {
 
 }  // namespace fringe
 
-#endif  // FRINGE_ADDON_V8_LAYOUT_H
+#endif  // FRINGE_V8_V8_LAYOUT_H

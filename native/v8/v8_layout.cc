@@ -1,7 +1,7 @@
 // See v8_layout.h. Each derivation names the V8 source it relies on, so that
 // the next maintainer can re-read that source when a Node release breaks it.
 
-#include "v8_layout.h"
+#include "v8/v8_layout.h"
 
 #include <pthread.h>
 
@@ -13,8 +13,8 @@
 
 #include <v8.h>
 
-#include "symbols.h"
-#include "x86_64_decoder.h"
+#include "v8/symbols.h"
+#include "v8/arch/x86_64/decoder.h"
 
 namespace fringe {
 

@@ -18,8 +18,8 @@
 // not understand gives "no result", never a wrong offset. Callers verify
 // every derived offset against the live isolate anyway.
 
-#ifndef FRINGE_ADDON_X86_64_DECODER_H
-#define FRINGE_ADDON_X86_64_DECODER_H
+#ifndef FRINGE_V8_ARCH_X86_64_DECODER_H
+#define FRINGE_V8_ARCH_X86_64_DECODER_H
 
 #include <cstddef>
 #include <cstdint>
@@ -92,4 +92,4 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
 }  // namespace x86
 }  // namespace fringe
 
-#endif  // FRINGE_ADDON_X86_64_DECODER_H
+#endif  // FRINGE_V8_ARCH_X86_64_DECODER_H

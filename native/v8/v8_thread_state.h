@@ -39,8 +39,8 @@
 // next_, previous_, thread_manager_ at offsets decoded from V8's code), so
 // no V8 allocation is involved and V8 never frees it.
 
-#ifndef FRINGE_ADDON_V8_THREAD_STATE_H
-#define FRINGE_ADDON_V8_THREAD_STATE_H
+#ifndef FRINGE_V8_V8_THREAD_STATE_H
+#define FRINGE_V8_V8_THREAD_STATE_H
 
 #include <v8.h>
 
@@ -48,8 +48,8 @@
 #include <cstring>
 #include <memory>
 
-#include "scavenge_filter.h"
-#include "v8_layout.h"
+#include "v8/scavenge_filter.h"
+#include "v8/v8_layout.h"
 
 namespace fringe {
 
@@ -182,4 +182,4 @@ inline void V8ThreadState::Restore() {
 
 }  // namespace fringe
 
-#endif  // FRINGE_ADDON_V8_THREAD_STATE_H
+#endif  // FRINGE_V8_V8_THREAD_STATE_H

@@ -1,6 +1,6 @@
 // See v8_thread_state.h.
 
-#include "v8_thread_state.h"
+#include "v8/v8_thread_state.h"
 
 #include <utility>
 

@@ -1,11 +1,11 @@
 // See scavenge_filter.h.
 
-#include "scavenge_filter.h"
+#include "v8/scavenge_filter.h"
 
 #include <chrono>
 #include <random>
 
-#include "v8_thread_state.h"
+#include "v8/v8_thread_state.h"
 
 namespace fringe {
 

@@ -1,8 +1,8 @@
-// See x86_64_decoder.h. Only the instruction forms that compilers emit in
+// See decoder.h. Only the instruction forms that compilers emit in
 // small accessor-like functions are modelled; the length decoder covers the
 // general-purpose and SSE encodings so that the walk can step over the rest.
 
-#include "x86_64_decoder.h"
+#include "v8/arch/x86_64/decoder.h"
 
 #include <cstdio>
 #include <cstring>

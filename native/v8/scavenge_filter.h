@@ -23,15 +23,15 @@
 // where none of them walks archived threads (V8 defers the deopts that
 // pretenuring decides during a scavenge to an interrupt).
 
-#ifndef FRINGE_ADDON_SCAVENGE_FILTER_H
-#define FRINGE_ADDON_SCAVENGE_FILTER_H
+#ifndef FRINGE_V8_SCAVENGE_FILTER_H
+#define FRINGE_V8_SCAVENGE_FILTER_H
 
 #include <v8.h>
 
 #include <cstddef>
 #include <cstdint>
 
-#include "v8_layout.h"
+#include "v8/v8_layout.h"
 
 namespace fringe {
 
@@ -81,4 +81,4 @@ class ScavengeFilter {
 
 }  // namespace fringe
 
-#endif  // FRINGE_ADDON_SCAVENGE_FILTER_H
+#endif  // FRINGE_V8_SCAVENGE_FILTER_H

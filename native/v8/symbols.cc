@@ -1,6 +1,6 @@
 // See symbols.h.
 
-#include "symbols.h"
+#include "v8/symbols.h"
 
 #include <dlfcn.h>
 #include <elf.h>
