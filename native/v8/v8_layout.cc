@@ -1,91 +1,33 @@
-// See v8_layout.h. Each derivation names the V8 source it relies on, so that
-// the next maintainer can re-read that source when a Node release breaks it.
+// See v8_layout.h. The decoding is in layout_derivation.cc; here is what
+// needs the running process: calling V8's functions and reading the
+// isolate.
 
 #include "v8/v8_layout.h"
-
-#include <pthread.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <vector>
 
 #include <v8.h>
 
-#include "v8/symbols.h"
-#include "v8/arch/x86_64/decoder.h"
+#include "v8/arch/thread_pointer.h"
+#include "v8/process_code.h"
 
 namespace fringe {
 
 namespace {
-
-// Mangled names of the functions used, as V8 declares them.
-namespace sym {
-const char kHsiArchive[] = "_ZN2v88internal22HandleScopeImplementer13ArchiveThreadEPc";
-const char kHsiRestore[] = "_ZN2v88internal22HandleScopeImplementer13RestoreThreadEPc";
-const char kHsiFree[] = "_ZN2v88internal22HandleScopeImplementer19FreeThreadResourcesEv";
-const char kHsiSize[] = "_ZN2v88internal22HandleScopeImplementer21ArchiveSpacePerThreadEv";
-const char kIsolateArchive[] = "_ZN2v88internal7Isolate13ArchiveThreadEPc";
-const char kIsolateInit[] = "_ZN2v88internal7Isolate21InitializeThreadLocalEv";
-const char kRelocatableArchive[] = "_ZN2v88internal11Relocatable12ArchiveStateEPNS0_7IsolateEPc";
-const char kRelocatableRestore[] = "_ZN2v88internal11Relocatable12RestoreStateEPNS0_7IsolateEPc";
-const char kRelocatableSize[] = "_ZN2v88internal11Relocatable21ArchiveSpacePerThreadEv";
-const char kDebugArchive[] = "_ZN2v88internal5Debug12ArchiveDebugEPc";
-const char kDebugRestore[] = "_ZN2v88internal5Debug12RestoreDebugEPc";
-const char kDebugThreadInit[] = "_ZN2v88internal5Debug10ThreadInitEv";
-const char kDebugSize[] = "_ZN2v88internal5Debug21ArchiveSpacePerThreadEv";
-const char kStackGuardSetLimit[] = "_ZN2v88internal10StackGuard13SetStackLimitEm";
-const char kStackGuardArchive[] = "_ZN2v88internal10StackGuard17ArchiveStackGuardEPc";
-const char kEagerlyArchive[] = "_ZN2v88internal13ThreadManager20EagerlyArchiveThreadEv";
-const char kStateNext[] = "_ZN2v88internal11ThreadState4NextEv";
-const char kStateUnlink[] = "_ZN2v88internal11ThreadState6UnlinkEv";
-const char kLockerIsLocked[] = "_ZN2v86Locker8IsLockedEPNS_7IsolateE";
-const char kHeapStack[] = "_ZN2v88internal4Heap5stackEv";
-const char kStackGetStart[] = "_ZN2v84base5Stack13GetStackStartEv";
-const char kIsOnCentralStack[] = "_ZN2v88internal7Isolate16IsOnCentralStackEv";  // V8 12.4 and later
-const char kIsolateAddGCPrologue[] =
-    "_ZN2v87Isolate21AddGCPrologueCallbackEPFvPS0_NS_6GCTypeENS_15GCCallbackFlagsEES2_";
-const char kHeapAddGCPrologue[] =
-    "_ZN2v88internal4Heap21AddGCPrologueCallbackEPFvPNS_7IsolateENS_6GCTypeENS_15GCCallbackFlagsEPvES4_S6_";
-const char kDebugIsActiveAddress[] = "_ZN2v88internal17ExternalReference23debug_is_active_addressEPNS0_7IsolateE";
-const char kJsLimitAddress[] = "_ZN2v88internal17ExternalReference18address_of_jslimitEPNS0_7IsolateE";
-const char kRealJsLimitAddress[] = "_ZN2v88internal17ExternalReference23address_of_real_jslimitEPNS0_7IsolateE";
-const char kHsiAddress[] = "_ZN2v88internal17ExternalReference32handle_scope_implementer_addressEPNS0_7IsolateE";
-const char kHandleScopeNextAddress[] = "_ZN2v88internal17ExternalReference25handle_scope_next_addressEPNS0_7IsolateE";
-}  // namespace sym
-
-constexpr std::size_t kDecodeLimit = 512;  // bytes; every decoded function is far smaller
-
-x86::Analysis Decode(void* function, int arguments) {
-  return x86::Analyze(static_cast<const std::uint8_t*>(function), kDecodeLimit, arguments);
-}
-
-// The distinct displacements of 8-byte (or unknown-size) loads whose base is
-// exactly argument `arg`.
-std::vector<std::int64_t> LoadsFrom(const x86::Analysis& a, int arg) {
-  std::vector<std::int64_t> out;
-  for (const auto& access : a.accesses) {
-    if (access.store || access.base.argument != arg || access.base.steps != 0) continue;
-    bool seen = false;
-    for (auto d : out) seen |= d == access.displacement;
-    if (!seen) out.push_back(access.displacement);
-  }
-  return out;
-}
-
-std::string Hex(std::int64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<long long>(v));
-  return buf;
-}
-
+namespace sym = v8_symbols;
 }  // namespace
 
 const V8Layout& V8Layout::Get() {
   static const V8Layout* layout = [] {
     auto* l = new V8Layout();
     l->Resolve();
+    const char* print = std::getenv("FRINGE_PRINT_V8_LAYOUT");
+    if (print != nullptr && std::strcmp(print, "1") == 0) {
+      std::fprintf(stderr, "%s%s", FormatLayout(*l).c_str(), l->ok() ? "" : ("error " + l->error() + "\n").c_str());
+    }
     return l;
   }();
   return *layout;
@@ -97,35 +39,23 @@ bool V8Layout::Fail(const std::string& what) {
 }
 
 void V8Layout::Resolve() {
-#if !defined(__x86_64__)
-  Fail("JavaScript generators need x86_64 (this build is for another architecture)");
-  return;
-#else
-  const std::vector<std::string> names = {
-      sym::kHsiArchive, sym::kHsiRestore, sym::kHsiFree, sym::kHsiSize, sym::kIsolateArchive,
-      sym::kIsolateInit, sym::kRelocatableArchive, sym::kRelocatableRestore, sym::kRelocatableSize, sym::kDebugArchive,
-      sym::kDebugRestore, sym::kDebugThreadInit, sym::kDebugSize, sym::kStackGuardArchive, sym::kStackGuardSetLimit,
-      sym::kEagerlyArchive, sym::kStateNext, sym::kStateUnlink, sym::kLockerIsLocked, sym::kHeapStack, sym::kStackGetStart, sym::kIsolateAddGCPrologue, sym::kHeapAddGCPrologue,
-      sym::kDebugIsActiveAddress, sym::kJsLimitAddress, sym::kRealJsLimitAddress, sym::kHsiAddress,
-      sym::kHandleScopeNextAddress};
-  // Looked up too, but absent from older V8s.
-  const std::vector<std::string> optional = {sym::kIsOnCentralStack};
-  std::vector<std::string> all = names;
-  all.insert(all.end(), optional.begin(), optional.end());
-  std::string resolve_error;
-  auto found = SymbolResolver().Resolve(all, &resolve_error);
-  std::string missing;
-  for (const auto& name : names) {
-    if (!found.count(name)) missing += (missing.empty() ? "" : ", ") + name;
-    else if (found[name].from_symtab) symbol_source_ = ".symtab";
-  }
-  if (!missing.empty()) {
-    Fail("V8 internals not found in the node executable (" + missing + ")" +
-         (resolve_error.empty() ? "" : ": " + resolve_error));
+  ProcessCode code;
+  LayoutDerivation derivation(&code);
+  if (!derivation.Run(this)) {
+    Fail(derivation.error());
     return;
   }
-  auto fn = [&](const char* name) { return found[name].address; };
+  symbol_source_ = derivation.symbol_source();
+  BindFunctions(derivation);
+  if (!HeaderConstants() || !MeasureImplementerHandleScopeData()) return;
+  // See LayoutDerivation::InjectFault: this offset is measured here.
+  const char* fault = std::getenv("FRINGE_FAULT_INJECTION");
+  if (fault != nullptr && std::strcmp(fault, "handle_scope_data_offset") == 0) hsi_handle_scope_data += sizeof(void*);
+  archive_size = hsi_size + tlt_size + relocatable_size + stack_guard_size + debug_size;
+}
 
+void V8Layout::BindFunctions(const LayoutDerivation& derivation) {
+  auto fn = [&](const char* name) { return derivation.function(name)->code.address; };
   hsi_archive = reinterpret_cast<ArchiveFunction>(fn(sym::kHsiArchive));
   hsi_restore = reinterpret_cast<ArchiveFunction>(fn(sym::kHsiRestore));
   hsi_free = reinterpret_cast<MemberFunction>(fn(sym::kHsiFree));
@@ -143,325 +73,47 @@ void V8Layout::Resolve() {
   handle_scope_next_address = reinterpret_cast<AddressFunction>(fn(sym::kHandleScopeNextAddress));
   thread_stack_start = reinterpret_cast<StackStartFunction>(fn(sym::kStackGetStart));
   stack_guard_set_limit = reinterpret_cast<SetLimitFunction>(fn(sym::kStackGuardSetLimit));
+}
 
-  // Sizes: each ArchiveSpacePerThread is a static function returning a
-  // constant. ThreadLocalTop's and StackGuard's are inline in V8's headers,
-  // but their sizes are public layout constants of v8-internal.h (checked
-  // below against what Isolate::ArchiveThread copies).
-  hsi_size = static_cast<std::size_t>(reinterpret_cast<SizeFunction>(fn(sym::kHsiSize))());
-  relocatable_size = static_cast<std::size_t>(reinterpret_cast<SizeFunction>(fn(sym::kRelocatableSize))());
-  debug_size = static_cast<std::size_t>(reinterpret_cast<SizeFunction>(fn(sym::kDebugSize))());
+// ThreadLocalTop's and StackGuard's archive sizes are inline in V8's
+// headers; their sizes are public layout constants of v8-internal.h
+// (checked in Bind() against what Isolate::ArchiveThread copies), and the
+// decoded stack guard must be where the header says.
+bool V8Layout::HeaderConstants() {
   tlt_size = v8::internal::Internals::kThreadLocalTopSize;
   stack_guard_size = v8::internal::Internals::kStackGuardSize - sizeof(void*);  // minus StackGuard::isolate_
   isolate_tlt = v8::internal::Internals::kIsolateThreadLocalTopOffset;
-  if (hsi_size < 64 || hsi_size > 1024 || relocatable_size != sizeof(void*) || debug_size < 32 ||
-      debug_size > 1024) {
-    Fail("unexpected archive sizes (HandleScopeImplementer " + std::to_string(hsi_size) + ", Relocatable " +
-         std::to_string(relocatable_size) + ", Debug " + std::to_string(debug_size) + ")");
-    return;
-  }
-  archive_size = hsi_size + tlt_size + relocatable_size + stack_guard_size + debug_size;
-
-  // ThreadState::Next(): `if (next_ == thread_manager_->in_use_anchor_) return
-  // nullptr; return next_;` -- two loads from `this` (next_ and
-  // thread_manager_) and one from thread_manager_ (in_use_anchor_).
-  {
-    x86::Analysis a = Decode(fn(sym::kStateNext), 1);
-    auto own = LoadsFrom(a, 0);
-    for (const auto& access : a.accesses) {
-      if (access.base.argument == 0 && access.base.steps == 1 && access.base.step[0].load &&
-          access.base.step[0].offset != 0) {
-        thread_state_thread_manager = access.base.step[0].offset;
-        thread_manager_in_use_anchor = access.displacement;
-      }
-    }
-    if (own.size() != 2 || thread_state_thread_manager < 0) {
-      Fail("cannot decode ThreadState::Next (" + a.error + ")");
-      return;
-    }
-    thread_state_next = own[0] == thread_state_thread_manager ? own[1] : own[0];
-  }
-  // ThreadState::Unlink(): `next_->previous_ = previous_; previous_->next_ =
-  // next_;` -- loads next_ and previous_ from `this`.
-  {
-    auto own = LoadsFrom(Decode(fn(sym::kStateUnlink), 1), 0);
-    if (own.size() != 2 || (own[0] != thread_state_next && own[1] != thread_state_next)) {
-      Fail("cannot decode ThreadState::Unlink");
-      return;
-    }
-    thread_state_previous = own[0] == thread_state_next ? own[1] : own[0];
-  }
-  // ThreadManager::EagerlyArchiveThread(): for each piece,
-  // `to = isolate_->piece()->Archive(to)`; the first call's second argument
-  // is lazily_archived_thread_state_->data().
-  {
-    x86::Analysis a = Decode(fn(sym::kEagerlyArchive), 1);
-    auto call_to = [&](const char* name) -> const x86::Call* {
-      for (const auto& c : a.calls) {
-        if (c.target == reinterpret_cast<std::uintptr_t>(fn(name))) return &c;
-      }
-      return nullptr;
-    };
-    const x86::Call* hsi_call = call_to(sym::kHsiArchive);
-    const x86::Call* isolate_call = call_to(sym::kIsolateArchive);
-    const x86::Call* debug_call = call_to(sym::kDebugArchive);
-    const x86::Call* guard_call = call_to(sym::kStackGuardArchive);
-    if (!hsi_call || !isolate_call || !debug_call || !guard_call) {
-      Fail("cannot find the archiver calls in ThreadManager::EagerlyArchiveThread");
-      return;
-    }
-    // isolate_ = this->[X]
-    const x86::Symbol& iso = isolate_call->rdi;
-    if (!(iso.argument == 0 && iso.steps == 1 && iso.step[0].load)) {
-      Fail("cannot decode ThreadManager::isolate_ (" + iso.ToString() + ")");
-      return;
-    }
-    thread_manager_isolate = iso.step[0].offset;
-    const x86::Symbol& h = hsi_call->rdi;
-    if (!(h.argument == 0 && h.steps == 2 && h.step[0].load && h.step[0].offset == thread_manager_isolate &&
-          h.step[1].load)) {
-      Fail("cannot decode Isolate::handle_scope_implementer_ (" + h.ToString() + ")");
-      return;
-    }
-    isolate_hsi = h.step[1].offset;
-    const x86::Symbol& d = debug_call->rdi;
-    if (!(d.argument == 0 && d.steps == 2 && d.step[0].load && d.step[0].offset == thread_manager_isolate &&
-          d.step[1].load)) {
-      Fail("cannot decode Isolate::debug_ (" + d.ToString() + ")");
-      return;
-    }
-    isolate_debug = d.step[1].offset;
-    const x86::Symbol& g = guard_call->rdi;
-    if (!(g.argument == 0 && g.steps == 2 && g.step[0].load && !g.step[1].load)) {
-      Fail("cannot decode Isolate::stack_guard_ (" + g.ToString() + ")");
-      return;
-    }
-    isolate_stack_guard = g.step[1].offset;
-    const x86::Symbol& data = hsi_call->rsi;
-    if (!(data.argument == 0 && data.steps == 2 && data.step[0].load && data.step[1].load)) {
-      Fail("cannot decode ThreadState::data_ (" + data.ToString() + ")");
-      return;
-    }
-    thread_state_data = data.step[1].offset;
-  }
   if (isolate_stack_guard != v8::internal::Internals::kIsolateStackGuardOffset) {
-    Fail("the stack guard is at isolate+" + Hex(isolate_stack_guard) + ", v8-internal.h says " +
-         Hex(v8::internal::Internals::kIsolateStackGuardOffset));
-    return;
+    return Fail("the stack guard is at isolate+" + Hex(isolate_stack_guard) + ", v8-internal.h says " +
+                Hex(v8::internal::Internals::kIsolateStackGuardOffset));
   }
-  // v8::Locker::IsLocked(isolate): `isolate->thread_manager()->...`.
-  {
-    auto own = LoadsFrom(Decode(fn(sym::kLockerIsLocked), 1), 0);
-    if (own.size() != 1) {
-      Fail("cannot decode Isolate::thread_manager_ from v8::Locker::IsLocked");
-      return;
-    }
-    isolate_thread_manager = own[0];
-  }
-  // Relocatable::ArchiveState(isolate, to): copies isolate->relocatable_top().
-  {
-    auto own = LoadsFrom(Decode(fn(sym::kRelocatableArchive), 2), 0);
-    if (own.size() != 1) {
-      Fail("cannot decode Isolate::relocatable_top_");
-      return;
-    }
-    isolate_relocatable_top = own[0];
-  }
-  // Debug::ArchiveDebug(to): a copy of Debug::thread_local_, whose first byte
-  // is the lowest offset it reads (checked against the copy in Bind()).
-  {
-    auto own = LoadsFrom(Decode(fn(sym::kDebugArchive), 2), 0);
-    std::int64_t lowest = -1;
-    for (auto offset : own) {
-      if (lowest < 0 || offset < lowest) lowest = offset;
-    }
-    if (lowest < 0) {
-      Fail("cannot decode Debug::thread_local_");
-      return;
-    }
-    debug_thread_local = lowest;
-  }
-  // The isolate's Heap is a member of the isolate: the public
-  // v8::Isolate::AddGCPrologueCallback tail-calls
-  // Heap::AddGCPrologueCallback with `this` = isolate + offset.
-  {
-    x86::Analysis a = Decode(fn(sym::kIsolateAddGCPrologue), 3);
-    for (const auto& c : a.calls) {
-      std::int64_t add = 0;
-      if (c.target == reinterpret_cast<std::uintptr_t>(fn(sym::kHeapAddGCPrologue)) && c.rdi.Is(0, {}, &add)) {
-        isolate_heap = add;
-      }
-    }
-    if (isolate_heap <= 0) {
-      Fail("cannot decode Isolate::heap_ from v8::Isolate::AddGCPrologueCallback (" + a.error + ")");
-      return;
-    }
-  }
-  ResolveDebugStepping(fn(sym::kDebugRestore));
-  // cppgc's conservative stack scan starts at Stack::stack_start_, the first
-  // field of the ::heap::base::Stack that Heap::stack() returns. V8 11.3:
-  // `return isolate_->stack();` (heap[+a]+b, a the heap's isolate_); 12.4 to
-  // 14.6: the main thread's LocalHeap's stack (also heap[+a]+b). Either way
-  // one load from the heap and an offset; Bind() follows them.
-  {
-    x86::Analysis a = Decode(fn(sym::kHeapStack), 1);
-    const x86::Symbol& r = a.return_value;
-    if (!(r.argument == 0 && r.steps == 2 && r.step[0].load && !r.step[1].load)) {
-      Fail("cannot decode Heap::stack() (" + r.ToString() + ")");
-      return;
-    }
-    heap_stack_holder = r.step[0].offset;
-    isolate_stack_start = r.step[1].offset;
-  }
-  // HandleScopeImplementer::RestoreThread(from): copies `from` over itself,
-  // then `*isolate_->handle_scope_data() = handle_scope_data_`. The stores
-  // through isolate_ (the implementer's first field) give the live data's
-  // offset and size. Which implementer bytes they copy is left to the
-  // compiler (V8 12.4's gcc reuses a register of the copy, 14.6's clang
-  // reads `from`), so it is measured instead: run RestoreThread on a fake
-  // implementer and isolate of our own, with each word of `from` holding its
-  // own offset, and read back which words arrived.
-  {
-    x86::Analysis a = Decode(fn(sym::kHsiRestore), 2);
-    std::int64_t live_lo = -1, live_hi = -1;
-    for (const auto& access : a.accesses) {
-      int size = access.size > 0 ? access.size : 8;
-      if (access.store && access.base.Is(0, {0})) {
-        if (live_lo < 0 || access.displacement < live_lo) live_lo = access.displacement;
-        live_hi = std::max(live_hi, access.displacement + size);
-      }
-    }
-    if (live_lo < 0 || live_hi - live_lo < 16 || live_hi - live_lo > 256 || live_hi > 0x10000 || live_lo % 8 != 0) {
-      Fail("cannot decode HandleScopeImplementer::RestoreThread (" + a.error + ")");
-      return;
-    }
-    const std::size_t words = hsi_size / 8;
-    constexpr std::uint64_t kMark = 0x5eed000000000000;
-    std::vector<std::uint64_t> from(words), fake_hsi(words), fake_isolate(static_cast<std::size_t>(live_hi) / 8 + 8);
-    for (std::size_t i = 0; i < words; i++) from[i] = kMark | (i * 8);
-    from[0] = fake_hsi[0] = reinterpret_cast<std::uint64_t>(fake_isolate.data());  // isolate_
-    char* end = hsi_restore(fake_hsi.data(), reinterpret_cast<char*>(from.data()));
-    const std::size_t n = static_cast<std::size_t>(live_hi - live_lo) / 8;
-    const std::uint64_t* live = &fake_isolate[static_cast<std::size_t>(live_lo) / 8];
-    bool consecutive = end == reinterpret_cast<char*>(from.data()) + hsi_size && (live[0] & ~0xffffull) == kMark;
-    for (std::size_t i = 1; consecutive && i < n; i++) consecutive = live[i] == live[0] + i * 8;
-    if (!consecutive) {
-      Fail("HandleScopeImplementer::RestoreThread does not copy one run of the implementer to the isolate");
-      return;
-    }
-    hsi_handle_scope_data = static_cast<std::ptrdiff_t>(live[0] & 0xffff);
-    isolate_handle_scope_data = live_lo;
-    handle_scope_data_size = n * 8;
-  }
-  // v8::base::Stack::GetStackStart() caches the thread's stack start in a
-  // thread_local of the executable (initial-exec TLS): its first instruction
-  // is `mov %fs:disp32,%rax`. V8 12.4+ compares the stack pointer against it
-  // (Isolate::IsOnCentralStack, CHECKed by Heap::CollectGarbage from 13.6),
-  // and Isolate::Enter and Heap::SetStackStart() read it, so a switch points
-  // it at the running stack's start.
-  {
-    const auto* code = static_cast<const std::uint8_t*>(fn(sym::kStackGetStart));
-    static const std::uint8_t kMovFsRax[] = {0x64, 0x48, 0x8b, 0x04, 0x25};
-    if (std::memcmp(code, kMovFsRax, sizeof kMovFsRax) != 0) {
-      Fail("cannot decode v8::base::Stack::GetStackStart (no thread-local cache)");
-      return;
-    }
-    std::int32_t disp;
-    std::memcpy(&disp, code + sizeof kMovFsRax, sizeof disp);
-    stack_start_tls = disp;
-  }
-  // Isolate::IsOnCentralStack(): `start - stack_size_ - margin < sp <= start`
-  // with stack_size_ an isolate field from V8 13 (V8 12.4 reads a flag).
-  if (void* central = found.count(sym::kIsOnCentralStack) ? found[sym::kIsOnCentralStack].address : nullptr) {
-    auto own = LoadsFrom(Decode(central, 1), 0);
-    if (own.size() > 1) {
-      Fail("cannot decode Isolate::stack_size_ from Isolate::IsOnCentralStack");
-      return;
-    }
-    if (own.size() == 1) isolate_stack_size = own[0];
-  }
-  InjectFault();
-  for (std::size_t size : {hsi_size, debug_size, handle_scope_data_size}) {
-    if (size == 0 || size % 8 != 0 || size > 1024) {
-      Fail("unexpected size of an archived piece: " + std::to_string(size) + " bytes");
-      return;
-    }
-  }
-  std::ptrdiff_t highest = thread_state_data;
-  for (auto o : {thread_state_next, thread_state_previous, thread_state_thread_manager}) highest = std::max(highest, o);
-  thread_state_size = static_cast<std::size_t>(highest) + sizeof(void*);
-#endif
+  return true;
 }
 
-// Debug::RestoreDebug(from) (V8 11.3 .. 14, debug.cc):
-//   MemCopy(&thread_local_, from, ArchiveSpacePerThread());
-//   DebugScope debug_scope(this);  ClearOneShot();
-//   if (thread_local_.last_step_action_ != StepNone) {
-//     int current_frame_count = CurrentFrameCount();
-//     int target_frame_count = thread_local_.target_frame_count_;
-//     DebuggableStackFrameIterator frames_it(isolate_);
-//     while (current_frame_count > target_frame_count) { ... Advance(); }
-//     thread_local_.break_frame_id_ = frames_it.frame()->id();
-//     PrepareStep(thread_local_.last_step_action_);
-//   }
-// The compiler moves the stepping branch out of line, so it is decoded on
-// all paths. Within thread_local_ (after the copy, whose stores are 16 or 8
-// bytes wide), last_step_action_ is the one field read as a single byte, and
-// target_frame_count_ the one four-byte field read but never written with
-// four bytes (break_frame_id_ is read and written). Anything else: unknown.
-void V8Layout::ResolveDebugStepping(void* restore_debug) {
-  constexpr std::size_t kRestoreDebugLimit = 2048;
-  x86::Analysis a = x86::Analyze(static_cast<const std::uint8_t*>(restore_debug), kRestoreDebugLimit, 2, true);
-  std::vector<std::int64_t> bytes, loads4, stores4;
-  auto add = [](std::vector<std::int64_t>& set, std::int64_t v) {
-    for (auto x : set) {
-      if (x == v) return;
-    }
-    set.push_back(v);
-  };
-  const std::int64_t lo = debug_thread_local, hi = debug_thread_local + static_cast<std::int64_t>(debug_size);
-  for (const auto& access : a.accesses) {
-    if (access.base.argument != 0 || access.base.steps != 0) continue;
-    if (access.displacement < lo || access.displacement >= hi) continue;
-    if (access.size == 1 && !access.store) add(bytes, access.displacement);
-    if (access.size == 4) add(access.store ? stores4 : loads4, access.displacement);
+// HandleScopeImplementer::RestoreThread(from) copies `from` over itself,
+// then its handle_scope_data_ to the isolate's live data (where, the
+// derivation decoded). Which implementer bytes it copies is left to the
+// compiler (V8 12.4's gcc reuses a register of the copy, 14.6's clang reads
+// `from`), so it is measured: run RestoreThread on a fake implementer and
+// isolate of our own, with each word of `from` holding its own offset, and
+// read back which words arrived.
+bool V8Layout::MeasureImplementerHandleScopeData() {
+  const std::size_t words = hsi_size / 8;
+  const std::size_t live_lo = static_cast<std::size_t>(isolate_handle_scope_data);
+  const std::size_t n = handle_scope_data_size / 8;
+  constexpr std::uint64_t kMark = 0x5eed000000000000;
+  std::vector<std::uint64_t> from(words), fake_hsi(words), fake_isolate(live_lo / 8 + n + 8);
+  for (std::size_t i = 0; i < words; i++) from[i] = kMark | (i * 8);
+  from[0] = fake_hsi[0] = reinterpret_cast<std::uint64_t>(fake_isolate.data());  // isolate_
+  char* end = hsi_restore(fake_hsi.data(), reinterpret_cast<char*>(from.data()));
+  const std::uint64_t* live = &fake_isolate[live_lo / 8];
+  bool consecutive = end == reinterpret_cast<char*>(from.data()) + hsi_size && (live[0] & ~0xffffull) == kMark;
+  for (std::size_t i = 1; consecutive && i < n; i++) consecutive = live[i] == live[0] + i * 8;
+  if (!consecutive) {
+    return Fail("HandleScopeImplementer::RestoreThread does not copy one run of the implementer to the isolate");
   }
-  std::vector<std::int64_t> targets;
-  for (auto offset : loads4) {
-    bool stored = false;
-    for (auto s : stores4) stored |= s == offset;
-    if (!stored) targets.push_back(offset);
-  }
-  if (bytes.size() != 1 || targets.size() != 1 || (targets[0] - lo) % 4 != 0) return;
-  debug_last_step_action = bytes[0] - lo;
-  debug_target_frame_count = targets[0] - lo;
-}
-
-// Tests prove that verification catches wrong offsets by setting
-// FRINGE_FAULT_INJECTION to one of the names below: the derived value is
-// then off by one word, as it would be on a Node release whose layout moved
-// in a way the decoding did not notice.
-void V8Layout::InjectFault() {
-  const char* fault = std::getenv("FRINGE_FAULT_INJECTION");
-  if (fault == nullptr) return;
-  const struct {
-    const char* name;
-    std::ptrdiff_t* offset;
-  } faults[] = {
-      {"thread_manager_offset", &isolate_thread_manager},
-      {"hsi_offset", &isolate_hsi},
-      {"debug_thread_local_offset", &debug_thread_local},
-      {"stack_start_offset", &isolate_stack_start},
-      {"in_use_anchor_offset", &thread_manager_in_use_anchor},
-      {"relocatable_offset", &isolate_relocatable_top},
-      {"handle_scope_data_offset", &hsi_handle_scope_data},
-  };
-  for (const auto& f : faults) {
-    if (std::strcmp(fault, f.name) == 0) *f.offset += sizeof(void*);
-  }
-  // Not a failure: generators run, a debugger's steps are not re-armed.
-  if (std::strcmp(fault, "debug_stepping_unknown") == 0) debug_last_step_action = debug_target_frame_count = -1;
-  if (std::strcmp(fault, "missing_symbol") == 0) Fail("V8 internals not found in the node executable (injected)");
+  hsi_handle_scope_data = static_cast<std::ptrdiff_t>(live[0] & 0xffff);
+  return true;
 }
 
 bool IsolateHooks::Bind(v8::Isolate* v8_isolate, const V8Layout& layout, IsolateHooks* out, std::string* error) {
@@ -680,11 +332,10 @@ bool IsolateHooks::Bind(v8::Isolate* v8_isolate, const V8Layout& layout, Isolate
                   Hex(layout.isolate_stack_start) + " is not the thread's stack start");
     }
     h.thread_stack_start = top;
-    void* thread_pointer;
-    asm("mov %%fs:0, %0" : "=r"(thread_pointer));
-    h.stack_start_tls = reinterpret_cast<const void**>(static_cast<char*>(thread_pointer) + layout.stack_start_tls);
+    h.stack_start_tls = reinterpret_cast<const void**>(ThreadPointer() + layout.stack_start_tls);
     if (*h.stack_start_tls != top) {
-      return fail("v8::base::Stack::GetStackStart's thread-local cache is not at %fs:" + Hex(layout.stack_start_tls));
+      return fail("v8::base::Stack::GetStackStart's thread-local cache is not at the thread pointer + " +
+                  Hex(layout.stack_start_tls));
     }
   }
   // Isolate::stack_size_: v8::Isolate::SetStackLimit sets it to the distance

@@ -1,14 +1,17 @@
 // Where V8 keeps the per-thread state that a coroutine switch saves and
 // restores, in the node executable that is running.
 //
-// Nothing here is a table of versions. V8Layout::Get() finds the V8
-// functions involved (symbols.h), calls the ones that report sizes, and
-// decodes a handful of small functions (v8/arch/x86_64/decoder.h) to learn field
-// offsets. IsolateHooks::Bind() turns the offsets into pointers for one
-// isolate and checks each of them against something independent: a
-// back-pointer to the isolate, the bytes an archiver copies, the value a
-// public accessor returns, the current stack. Any mismatch makes JavaScript
-// generators unsupported, with a reason that names what failed.
+// Nothing here is a table of versions. V8Layout::Get() runs the layout
+// derivation (layout_derivation.h: V8's functions found by symbol, a
+// handful of small functions decoded to learn field offsets) on the
+// running node, then adds what only the process can tell: the sizes
+// v8-internal.h fixes for the V8 it was built against, and one offset
+// measured by running a V8 function on fake objects.
+// IsolateHooks::Bind() turns the offsets into pointers for one isolate and
+// checks each of them against something independent: a back-pointer to
+// the isolate, the bytes an archiver copies, the value a public accessor
+// returns, the current stack. Any mismatch makes JavaScript generators
+// unsupported, with a reason that names what failed.
 
 #ifndef FRINGE_V8_V8_LAYOUT_H
 #define FRINGE_V8_V8_LAYOUT_H
@@ -17,22 +20,26 @@
 #include <cstdint>
 #include <string>
 
+#include "v8/layout_derivation.h"
+
 namespace v8 {
 class Isolate;
 }
 
 namespace fringe {
 
-class V8Layout {
+class V8Layout : public DerivedLayout {
  public:
   using ArchiveFunction = char* (*)(void* self, char* storage);
   using MemberFunction = void (*)(void* self);
-  using SizeFunction = int (*)();
   using AddressFunction = std::uintptr_t (*)(void* isolate);
   using StackStartFunction = const void* (*)();
   using SetLimitFunction = void (*)(void* stack_guard, std::uintptr_t limit);
 
-  /// Resolved once per process; check ok() before use.
+  /// Resolved once per process; check ok() before use. With
+  /// FRINGE_PRINT_V8_LAYOUT=1 it prints the derived layout to stderr
+  /// (FormatLayout), which the offline check's test compares with what it
+  /// derives from the same node's file.
   static const V8Layout& Get();
 
   bool ok() const { return error_.empty(); }
@@ -62,52 +69,23 @@ class V8Layout {
 
   // Sizes of the archived pieces, in the order ThreadManager::Iterate reads
   // them: HandleScopeImplementer, ThreadLocalTop, Relocatable, StackGuard,
-  // Debug.
-  std::size_t hsi_size = 0;
+  // Debug (DerivedLayout has the decoded ones; these two come from
+  // v8-internal.h).
   std::size_t tlt_size = 0;
-  std::size_t relocatable_size = 0;
   std::size_t stack_guard_size = 0;
-  std::size_t debug_size = 0;
-  std::size_t archive_size = 0;  // all of the above
+  std::size_t archive_size = 0;  // all of them
 
-  // Field offsets, in bytes.
-  std::ptrdiff_t isolate_thread_manager = -1;
-  std::ptrdiff_t isolate_hsi = -1;
-  std::ptrdiff_t isolate_debug = -1;
-  std::ptrdiff_t isolate_stack_guard = -1;
-  std::ptrdiff_t isolate_tlt = -1;
-  std::ptrdiff_t isolate_relocatable_top = -1;
-  std::ptrdiff_t isolate_heap = -1;
-  // cppgc's conservative-scan start: *(heap + heap_stack_holder) + isolate_stack_start.
-  std::ptrdiff_t heap_stack_holder = -1;
-  std::ptrdiff_t isolate_stack_start = -1;
-  // The live HandleScopeData {next, limit, level, ...} is an Isolate field;
-  // each HandleScopeImplementer keeps a copy for while it is archived.
-  std::ptrdiff_t isolate_handle_scope_data = -1;
+  std::ptrdiff_t isolate_tlt = -1;  // v8-internal.h
+  // Where each HandleScopeImplementer keeps its copy of the HandleScopeData
+  // while it is archived (measured: see MeasureImplementerHandleScopeData).
   std::ptrdiff_t hsi_handle_scope_data = -1;
-  std::size_t handle_scope_data_size = 0;
-  std::ptrdiff_t thread_manager_isolate = -1;
-  std::ptrdiff_t thread_manager_in_use_anchor = -1;
-  std::ptrdiff_t thread_state_data = -1;
-  std::ptrdiff_t thread_state_next = -1;
-  std::ptrdiff_t thread_state_previous = -1;
-  std::ptrdiff_t thread_state_thread_manager = -1;
-  std::size_t thread_state_size = 0;  // bytes our ThreadState stand-in needs
-  std::ptrdiff_t debug_thread_local = -1;
-  std::int64_t stack_start_tls = 0;       // %fs offset of GetStackStart's cache
-  std::ptrdiff_t isolate_stack_size = -1;  // Isolate::stack_size_ (V8 13+), or -1
-  // Within Debug::thread_local_: last_step_action_ (an int8_t StepAction,
-  // -1 = StepNone) and target_frame_count_ (int). -1 when they could not be
-  // decoded: only a debugger's stepping across a switch needs them (see
-  // V8ThreadState::RestoreDebugging), so generators still run without.
-  std::ptrdiff_t debug_last_step_action = -1;
-  std::ptrdiff_t debug_target_frame_count = -1;
 
  private:
-  void ResolveDebugStepping(void* restore_debug);
   V8Layout() = default;
   void Resolve();
-  void InjectFault();
+  void BindFunctions(const LayoutDerivation& derivation);
+  bool HeaderConstants();
+  bool MeasureImplementerHandleScopeData();
   bool Fail(const std::string& what);
 
   std::string error_;

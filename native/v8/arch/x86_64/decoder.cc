@@ -9,7 +9,9 @@
 #include <vector>
 
 namespace fringe {
-namespace x86 {
+namespace x86_64 {
+
+using code::Value;
 
 namespace {
 
@@ -109,63 +111,12 @@ class Decoder {
 
 }  // namespace
 
-Symbol Symbol::Add(std::int64_t offset) const {
-  if (!known()) return *this;
-  Symbol s = *this;
-  if (s.steps > 0 && !s.step[s.steps - 1].load) {
-    s.step[s.steps - 1].offset += offset;
-    return s;
-  }
-  if (s.steps == kMaxSteps) return Unknown();
-  s.step[s.steps++] = Step{false, offset};
-  return s;
-}
-
-Symbol Symbol::Load(std::int64_t offset) const {
-  if (!known()) return *this;
-  Symbol s = *this;
-  if (s.steps > 0 && !s.step[s.steps - 1].load) {
-    s.step[s.steps - 1] = Step{true, s.step[s.steps - 1].offset + offset};
-    return s;
-  }
-  if (s.steps == kMaxSteps) return Unknown();
-  s.step[s.steps++] = Step{true, offset};
-  return s;
-}
-
-bool Symbol::Is(int arg, std::initializer_list<std::int64_t> loads, std::int64_t* final_add) const {
-  if (argument != arg) return false;
-  int i = 0;
-  for (std::int64_t offset : loads) {
-    if (i >= steps || !step[i].load || step[i].offset != offset) return false;
-    i++;
-  }
-  std::int64_t add = 0;
-  if (i < steps) {
-    if (step[i].load || i + 1 != steps) return false;
-    add = step[i].offset;
-  }
-  if (final_add) *final_add = add;
-  else if (add != 0) return false;
-  return true;
-}
-
-std::string Symbol::ToString() const {
-  if (!known()) return "?";
-  std::string s = "arg" + std::to_string(argument);
-  char buf[64];
-  for (int i = 0; i < steps; i++) {
-    std::snprintf(buf, sizeof buf, step[i].load ? "[+0x%llx]" : "+0x%llx",
-                  static_cast<unsigned long long>(step[i].offset));
-    s += buf;
-  }
-  return s;
-}
-
-Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments, bool all_paths) {
-  Analysis out;
-  Symbol regs[17];
-  for (int i = 0; i < arguments && i < 6; i++) regs[kArgumentRegisters[i]] = Symbol::Argument(i);
+code::Analysis Analyze(const CodeBytes& function, std::size_t max_bytes, int arguments, bool all_paths) {
+  code::Analysis out;
+  if (max_bytes > function.size) max_bytes = function.size;
+  const std::uint8_t* code = function.bytes;
+  Value regs[17];
+  for (int i = 0; i < arguments && i < 6; i++) regs[kArgumentRegisters[i]] = Value::Argument(i);
 
   Decoder d(code, max_bytes);
   // With all_paths: branch targets still to walk, each with the registers
@@ -173,7 +124,7 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
   // that reached it first.
   struct Path {
     std::size_t pos;
-    Symbol regs[17];
+    Value regs[17];
   };
   std::vector<Path> pending;
   std::vector<std::size_t> walked{0};
@@ -203,17 +154,17 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
     out.reached_return = true;
     out.return_value = regs[RAX];
   };
-  auto address_of = [&](const ModRM& m) -> Symbol {
-    if (m.base < 0 || m.base == 16 || m.index >= 0) return Symbol::Unknown();
+  auto address_of = [&](const ModRM& m) -> Value {
+    if (m.base < 0 || m.base == 16 || m.index >= 0) return Value::Unknown();
     return regs[m.base].Add(m.disp);
   };
   auto record = [&](const ModRM& m, bool store, int size) {
     if (!m.memory || m.base < 0 || m.base == 16 || m.index >= 0) return;
     if (!regs[m.base].known()) return;
-    out.accesses.push_back(Access{regs[m.base], m.disp, store, size});
+    out.accesses.push_back(code::Access{regs[m.base], m.disp, store, size});
   };
   auto clobber_call = [&]() {
-    for (int r : {int{RAX}, int{RCX}, int{RDX}, int{RSI}, int{RDI}, 8, 9, 10, 11}) regs[r] = Symbol::Unknown();
+    for (int r : {int{RAX}, int{RCX}, int{RDX}, int{RSI}, int{RDI}, 8, 9, 10, 11}) regs[r] = Value::Unknown();
   };
 
   for (;;) {
@@ -240,7 +191,7 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
     const bool w = rex & 8;
     const int osize = w ? 8 : (opsize16 ? 2 : 4);
     const int imm_z = opsize16 ? 2 : 4;
-    auto set = [&](int reg, Symbol value) { regs[reg] = (osize == 8) ? value : Symbol::Unknown(); };
+    auto set = [&](int reg, Value value) { regs[reg] = (osize == 8) ? value : Value::Unknown(); };
     (void)repne;
 
     if (op == 0x0F) {
@@ -268,10 +219,10 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
           break;
         }
         if (op2 == 0xA2 || op2 == 0x31) {
-          regs[RAX] = regs[RDX] = Symbol::Unknown();
-          regs[RBX] = regs[RCX] = Symbol::Unknown();
+          regs[RAX] = regs[RDX] = Value::Unknown();
+          regs[RBX] = regs[RCX] = Value::Unknown();
         }
-        if (op2 >= 0xC8) regs[(op2 & 7) | ((rex & 1) ? 8 : 0)] = Symbol::Unknown();
+        if (op2 >= 0xC8) regs[(op2 & 7) | ((rex & 1) ? 8 : 0)] = Value::Unknown();
         if (op2 == 0x05) clobber_call();
         continue;
       }
@@ -292,13 +243,13 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
       bool writes_reg = (op2 >= 0x40 && op2 <= 0x4F) || op2 == 0xAF || op2 == 0xB6 || op2 == 0xB7 ||
                         op2 == 0xBE || op2 == 0xBF || op2 == 0xBC || op2 == 0xBD || op2 == 0x2C ||
                         op2 == 0x2D || op2 == 0x50 || op2 == 0xD7 || op2 == 0xB8 || op2 == 0xC5;
-      if (writes_reg) regs[m.reg] = Symbol::Unknown();
+      if (writes_reg) regs[m.reg] = Value::Unknown();
       bool writes_rm = (op2 >= 0x90 && op2 <= 0x9F) || (op2 == 0x7E && !rep && opsize16) ||
                        op2 == 0xB0 || op2 == 0xB1 || op2 == 0xC0 || op2 == 0xC1 || op2 == 0xA4 ||
                        op2 == 0xA5 || op2 == 0xAC || op2 == 0xAD || op2 == 0xAB || op2 == 0xB3 ||
                        op2 == 0xBB || op2 == 0xBA;
-      if (writes_rm && !m.memory) regs[m.rm] = Symbol::Unknown();
-      if (op2 == 0xB0 || op2 == 0xB1) regs[RAX] = Symbol::Unknown();
+      if (writes_rm && !m.memory) regs[m.rm] = Value::Unknown();
+      if (op2 == 0xB0 || op2 == 0xB1) regs[RAX] = Value::Unknown();
       continue;
     }
 
@@ -310,17 +261,17 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
         bool to_reg = kind & 2;
         record(m, !to_reg && alu != 7, (kind & 1) ? osize : 1);
         if (alu != 7) {
-          if (to_reg) regs[m.reg] = Symbol::Unknown();
-          else if (!m.memory) regs[m.rm] = Symbol::Unknown();
+          if (to_reg) regs[m.reg] = Value::Unknown();
+          else if (!m.memory) regs[m.rm] = Value::Unknown();
         }
       } else if (kind == 4) {
         d.imm(1);
-        if (alu != 7) regs[RAX] = Symbol::Unknown();
+        if (alu != 7) regs[RAX] = Value::Unknown();
       } else if (kind == 5) {
         std::int64_t v = d.imm(imm_z);
         if (alu == 0 && w) regs[RAX] = regs[RAX].Add(v);
         else if (alu == 5 && w) regs[RAX] = regs[RAX].Add(-v);
-        else if (alu != 7) regs[RAX] = Symbol::Unknown();
+        else if (alu != 7) regs[RAX] = Value::Unknown();
       } else {
         out.error = "unsupported opcode";
         return out;
@@ -329,7 +280,7 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
     }
     if (op >= 0x50 && op <= 0x57) continue;  // push
     if (op >= 0x58 && op <= 0x5F) {
-      regs[(op & 7) | ((rex & 1) ? 8 : 0)] = Symbol::Unknown();
+      regs[(op & 7) | ((rex & 1) ? 8 : 0)] = Value::Unknown();
       continue;
     }
     if (op >= 0x70 && op <= 0x7F) {  // jcc rel8: follow the fall-through
@@ -338,26 +289,26 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
     }
     if (op >= 0x90 && op <= 0x97) {
       if (op != 0x90) {
-        regs[RAX] = Symbol::Unknown();
-        regs[(op & 7) | ((rex & 1) ? 8 : 0)] = Symbol::Unknown();
+        regs[RAX] = Value::Unknown();
+        regs[(op & 7) | ((rex & 1) ? 8 : 0)] = Value::Unknown();
       }
       continue;
     }
     if (op >= 0xB0 && op <= 0xB7) {
       d.imm(1);
-      regs[(op & 7) | ((rex & 1) ? 8 : 0)] = Symbol::Unknown();
+      regs[(op & 7) | ((rex & 1) ? 8 : 0)] = Value::Unknown();
       continue;
     }
     if (op >= 0xB8 && op <= 0xBF) {
       d.imm(w ? 8 : imm_z);
-      regs[(op & 7) | ((rex & 1) ? 8 : 0)] = Symbol::Unknown();
+      regs[(op & 7) | ((rex & 1) ? 8 : 0)] = Value::Unknown();
       continue;
     }
     switch (op) {
       case 0x63: {  // movsxd
         ModRM m = d.modrm(rex);
         record(m, false, 4);
-        regs[m.reg] = Symbol::Unknown();
+        regs[m.reg] = Value::Unknown();
         break;
       }
       case 0x68: d.imm(4); break;
@@ -367,7 +318,7 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
         ModRM m = d.modrm(rex);
         d.imm(op == 0x69 ? imm_z : 1);
         record(m, false, osize);
-        regs[m.reg] = Symbol::Unknown();
+        regs[m.reg] = Value::Unknown();
         break;
       }
       case 0x80:
@@ -380,7 +331,7 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
         if (!m.memory && alu != 7) {
           if (alu == 0 && w) regs[m.rm] = regs[m.rm].Add(v);
           else if (alu == 5 && w) regs[m.rm] = regs[m.rm].Add(-v);
-          else regs[m.rm] = Symbol::Unknown();
+          else regs[m.rm] = Value::Unknown();
         }
         break;
       }
@@ -394,8 +345,8 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
       case 0x87: {
         ModRM m = d.modrm(rex);
         record(m, true, op == 0x86 ? 1 : osize);
-        regs[m.reg] = Symbol::Unknown();
-        if (!m.memory) regs[m.rm] = Symbol::Unknown();
+        regs[m.reg] = Value::Unknown();
+        if (!m.memory) regs[m.rm] = Value::Unknown();
         break;
       }
       case 0x88:
@@ -406,7 +357,7 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
         } else if (op == 0x89) {
           set(m.rm, regs[m.reg]);
         } else {
-          regs[m.rm] = Symbol::Unknown();
+          regs[m.rm] = Value::Unknown();
         }
         break;
       }
@@ -415,27 +366,27 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
         ModRM m = d.modrm(rex);
         if (m.memory) {
           record(m, false, op == 0x8A ? 1 : osize);
-          Symbol a = address_of(m);
-          regs[m.reg] = (op == 0x8B && w && a.known()) ? a.Load(0) : Symbol::Unknown();
+          Value a = address_of(m);
+          regs[m.reg] = (op == 0x8B && w && a.known()) ? a.Load(0) : Value::Unknown();
         } else {
           if (op == 0x8B) set(m.reg, regs[m.rm]);
-          else regs[m.reg] = Symbol::Unknown();
+          else regs[m.reg] = Value::Unknown();
         }
         break;
       }
       case 0x8D: {  // lea
         ModRM m = d.modrm(rex);
-        Symbol a = address_of(m);
-        regs[m.reg] = w ? a : Symbol::Unknown();
+        Value a = address_of(m);
+        regs[m.reg] = w ? a : Value::Unknown();
         break;
       }
       case 0x8F: {
         ModRM m = d.modrm(rex);
-        if (!m.memory) regs[m.rm] = Symbol::Unknown();
+        if (!m.memory) regs[m.rm] = Value::Unknown();
         break;
       }
-      case 0x98: regs[RAX] = Symbol::Unknown(); break;
-      case 0x99: regs[RDX] = Symbol::Unknown(); break;
+      case 0x98: regs[RAX] = Value::Unknown(); break;
+      case 0x99: regs[RDX] = Value::Unknown(); break;
       case 0xA8: d.imm(1); break;
       case 0xA9: d.imm(imm_z); break;
       case 0xC0:
@@ -447,7 +398,7 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
         ModRM m = d.modrm(rex);
         if (op == 0xC0 || op == 0xC1) d.imm(1);
         record(m, true, 0);
-        if (!m.memory) regs[m.rm] = Symbol::Unknown();
+        if (!m.memory) regs[m.rm] = Value::Unknown();
         break;
       }
       case 0xC2:
@@ -464,11 +415,11 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
         ModRM m = d.modrm(rex);
         d.imm(op == 0xC6 ? 1 : imm_z);
         if (m.memory) record(m, true, op == 0xC6 ? 1 : osize);
-        else regs[m.rm] = Symbol::Unknown();
+        else regs[m.rm] = Value::Unknown();
         break;
       }
       case 0xC9:  // leave
-        regs[RBP] = regs[RSP] = Symbol::Unknown();
+        regs[RBP] = regs[RSP] = Value::Unknown();
         break;
       case 0xCC:
         if (next_path()) continue;
@@ -476,8 +427,8 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
         return out;
       case 0xE8: {  // call rel32
         std::int64_t rel = d.imm(4);
-        std::uintptr_t target = reinterpret_cast<std::uintptr_t>(code + d.pos()) + rel;
-        out.calls.push_back(Call{target, regs[RDI], regs[RSI]});
+        std::uintptr_t target = function.address + d.pos() + rel;
+        out.calls.push_back(code::Call{target, regs[RDI], regs[RSI]});
         clobber_call();
         break;
       }
@@ -486,7 +437,7 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
         std::int64_t rel = d.imm(op == 0xE9 ? 4 : 1);
         if (op == 0xE9) {
           // Recorded as a call too: compilers end functions with tail calls.
-          out.calls.push_back(Call{reinterpret_cast<std::uintptr_t>(code + d.pos()) + rel, regs[RDI], regs[RSI]});
+          out.calls.push_back(code::Call{function.address + d.pos() + rel, regs[RDI], regs[RSI]});
         }
         branch(rel);
         if (next_path()) continue;
@@ -500,8 +451,8 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
         if ((m.reg & 7) < 2) d.imm(op == 0xF6 ? 1 : imm_z);
         record(m, (m.reg & 7) >= 2, 0);
         if ((m.reg & 7) >= 2) {
-          if (!m.memory) regs[m.rm] = Symbol::Unknown();
-          regs[RAX] = regs[RDX] = Symbol::Unknown();
+          if (!m.memory) regs[m.rm] = Value::Unknown();
+          regs[RAX] = regs[RDX] = Value::Unknown();
         }
         break;
       }
@@ -510,7 +461,7 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
         ModRM m = d.modrm(rex);
         int sub = m.reg & 7;
         if (op == 0xFF && (sub == 2 || sub == 3)) {  // indirect call
-          out.calls.push_back(Call{0, regs[RDI], regs[RSI]});
+          out.calls.push_back(code::Call{0, regs[RDI], regs[RSI]});
           clobber_call();
         } else if (op == 0xFF && (sub == 4 || sub == 5)) {  // indirect jump
           if (next_path()) continue;
@@ -519,7 +470,7 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
           return out;
         } else if (sub < 2) {
           record(m, true, 0);
-          if (!m.memory) regs[m.rm] = Symbol::Unknown();
+          if (!m.memory) regs[m.rm] = Value::Unknown();
         }
         break;
       }
@@ -533,5 +484,51 @@ Analysis Analyze(const std::uint8_t* code, std::size_t max_bytes, int arguments,
   return out;
 }
 
-}  // namespace x86
+bool ConstantReturn(const CodeBytes& function, std::int64_t* value) {
+  // `mov $imm32,%eax; ret`, what gcc and clang emit for `return constant;`,
+  // inside `push %rbp; mov %rsp,%rbp` ... `pop %rbp` when the build keeps
+  // frame pointers (Node 26). Nothing else is accepted.
+  static const std::uint8_t kFrameEnter[] = {0x55, 0x48, 0x89, 0xE5};
+  const std::uint8_t* c = function.bytes;
+  std::size_t left = function.size;
+  bool frame = left >= sizeof kFrameEnter && std::memcmp(c, kFrameEnter, sizeof kFrameEnter) == 0;
+  if (frame) {
+    c += sizeof kFrameEnter;
+    left -= sizeof kFrameEnter;
+  }
+  const std::size_t length = frame ? 7 : 6;  // mov, [pop], ret
+  if (left < length || c[0] != 0xB8 || (frame && c[5] != 0x5D) || c[length - 1] != 0xC3) return false;
+  std::int32_t imm;
+  std::memcpy(&imm, c + 1, sizeof imm);
+  *value = imm;
+  return true;
+}
+
+bool InitialExecTlsLoad(const CodeBytes& function, std::int64_t* offset) {
+  // mov %fs:disp32, %rax: %fs holds the thread pointer on x86-64 Linux, and
+  // an initial-exec thread_local of the executable is at a fixed offset.
+  static const std::uint8_t kMovFsRax[] = {0x64, 0x48, 0x8b, 0x04, 0x25};
+  if (function.size < sizeof kMovFsRax + 4 || std::memcmp(function.bytes, kMovFsRax, sizeof kMovFsRax) != 0) {
+    return false;
+  }
+  std::int32_t disp;
+  std::memcpy(&disp, function.bytes + sizeof kMovFsRax, sizeof disp);
+  *offset = disp;
+  return true;
+}
+
+code::Analysis InstructionSet::Analyze(const CodeBytes& code, std::size_t max_bytes, int arguments,
+                                       bool all_paths) const {
+  return x86_64::Analyze(code, max_bytes, arguments, all_paths);
+}
+
+bool InstructionSet::ConstantReturn(const CodeBytes& code, std::int64_t* value) const {
+  return x86_64::ConstantReturn(code, value);
+}
+
+bool InstructionSet::InitialExecTlsLoad(const CodeBytes& code, std::int64_t* offset) const {
+  return x86_64::InitialExecTlsLoad(code, offset);
+}
+
+}  // namespace x86_64
 }  // namespace fringe
