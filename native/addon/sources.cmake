@@ -18,4 +18,6 @@ set(FRINGE_ADDON_SOURCES
   native/v8/v8_layout.cc
   native/v8/v8_thread_state.cc
   native/v8/arch/instruction_sets.cc
-  native/v8/arch/x86_64/decoder.cc)
+  native/v8/arch/x86_64/decoder.cc
+  native/v8/arch/x86_64/instruction.cc
+  native/v8/arch/x86_64/register_model.cc)
