@@ -43,7 +43,7 @@
 #include "mapping_budget.h"
 #include "v8/scavenge_filter.h"
 #include "v8/stack_trace_flag.h"
-#include "v8/v8_layout.h"
+#include "v8/isolate_hooks.h"
 #include "v8/v8_thread_state.h"
 
 namespace fringe {

@@ -9,6 +9,7 @@ set(FRINGE_ADDON_SOURCES
   native/v8/code_analysis.cc
   native/v8/continuation_data_guard.cc
   native/v8/elf_file.cc
+  native/v8/isolate_hooks.cc
   native/v8/join_stack.cc
   native/v8/layout_derivation.cc
   native/v8/process_code.cc

@@ -49,7 +49,7 @@
 #include <memory>
 
 #include "v8/scavenge_filter.h"
-#include "v8/v8_layout.h"
+#include "v8/isolate_hooks.h"
 
 namespace fringe {
 
@@ -97,7 +97,6 @@ class V8ThreadState {
   void FreeImplementer();
 
  private:
-  friend class ScavengeFilter;
   char* header() const { return memory_.get(); }
   void RestoreDebugging();
   inline void Link();
@@ -118,8 +117,7 @@ class V8ThreadState {
   detail::CopyFunction copy_handle_scope_data_;
   detail::CopyFunction copy_debug_;
   bool linked_ = false;
-  int scavenges_ = 0;     // scavenges seen since it was linked (ScavengeFilter)
-  bool settled_ = false;  // in the settled run at the list's tail
+  ScavengeFilter::Age age_;  // the filter's, found through the header
 };
 
 // --- The hot path ---------------------------------------------------------
@@ -137,8 +135,7 @@ inline void V8ThreadState::Link() {
   Field(anchor, layout_.thread_state_next) = self;
   Field(next, layout_.thread_state_previous) = self;
   linked_ = true;
-  scavenges_ = 0;
-  settled_ = false;
+  age_ = ScavengeFilter::Age();
 }
 
 inline void V8ThreadState::Unlink() {
@@ -148,9 +145,9 @@ inline void V8ThreadState::Unlink() {
   char* previous = Field(self, layout_.thread_state_previous);
   Field(next, layout_.thread_state_previous) = previous;
   Field(previous, layout_.thread_state_next) = next;
-  filter_->OnUnlink(self, next, settled_);
+  filter_->OnUnlink(self, next, age_.settled);
   linked_ = false;
-  settled_ = false;
+  age_.settled = false;
 }
 
 inline void V8ThreadState::Archive() {
