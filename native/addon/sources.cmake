@@ -17,6 +17,7 @@ set(FRINGE_ADDON_SOURCES
   native/v8/stack_trace_flag.cc
   native/v8/symbols.cc
   native/v8/v8_layout.cc
+  native/v8/v8_switch.cc
   native/v8/v8_thread_state.cc
   native/v8/arch/instruction_sets.cc
   native/v8/arch/x86_64/decoder.cc
