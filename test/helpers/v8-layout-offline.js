@@ -7,6 +7,7 @@
 'use strict';
 const { spawnSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { root } = require('./child');
 
@@ -19,9 +20,16 @@ const EARLIEST = ['20.0.0', '22.0.0', '24.0.0', '26.0.0'];
 const buildDir = path.join(root, 'build-native');
 const tool = path.join(buildDir, 'v8_layout_offline');
 
-/** Where releases are installed: FRINGE_LAYOUT_NODES, else build-matrix/nodes. */
+/**
+ * Where releases are installed: FRINGE_LAYOUT_NODES, else the user's cache
+ * ($XDG_CACHE_HOME or ~/.cache, fringe/nodes), shared by every checkout. Not
+ * under the package root: each release is 150 MB and 600 directories, and
+ * tests walk the root (examples/walk.js).
+ */
 function cacheDir() {
-  return path.resolve(root, process.env.FRINGE_LAYOUT_NODES || path.join('build-matrix', 'nodes'));
+  if (process.env.FRINGE_LAYOUT_NODES) return path.resolve(root, process.env.FRINGE_LAYOUT_NODES);
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(cache, 'fringe', 'nodes');
 }
 
 /** The node executable of an installed release, or null. */
