@@ -36,7 +36,7 @@ function buildInputs() {
       .readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
       .filter((entry) => entry.isFile())
       .map((entry) => path.relative(root, path.join(entry.parentPath ?? entry.path, entry.name)));
-  return ['binding.gyp', ...under('native/addon'), ...under('native/include'), ...under('native/arch')].sort();
+  return ['binding.gyp', ...under('native/addon'), ...under('native/v8'), ...under('native/include')].sort();
 }
 
 /** A digest of the addon's sources: names and contents. */

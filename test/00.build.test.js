@@ -15,7 +15,7 @@ function gypSources() {
 
 function cmakeSources() {
   const text = fs.readFileSync(path.join(root, 'native', 'addon', 'sources.cmake'), 'utf8');
-  return [...text.matchAll(/native\/addon\/[\w.]+\.cc/g)].map((m) => m[0]).sort();
+  return [...text.matchAll(/native\/[\w./]+\.cc/g)].map((m) => m[0]).sort();
 }
 
 describe('build', function () {
@@ -34,6 +34,28 @@ describe('build', function () {
   it('binding.gyp and CMakeLists.txt (native/addon/sources.cmake) list the same sources', () => {
     assert.deepEqual(cmakeSources(), gypSources());
     for (const file of gypSources()) assert.ok(fs.existsSync(path.join(root, file)), file);
+  });
+
+  it('has no include cycle among the native sources', () => {
+    // Quoted includes resolve against the including file's directory, then
+    // the include roots the builds give (native/include, native).
+    const roots = [path.join(root, 'native', 'include'), path.join(root, 'native')];
+    const files = fs.readdirSync(path.join(root, 'native'), { recursive: true })
+      .filter((f) => /\.(h|hpp|cc)$/.test(f)).map((f) => path.join(root, 'native', f));
+    const includes = new Map(files.map((file) => {
+      const names = [...fs.readFileSync(file, 'utf8').matchAll(/^#include "([^"]+)"/gm)].map((m) => m[1]);
+      const resolved = names.map((name) => [path.dirname(file), ...roots].map((dir) => path.join(dir, name)).find((f) => fs.existsSync(f)));
+      return [file, resolved.filter(Boolean)];
+    }));
+    const state = new Map();  // 1: on the current path, 2: done
+    const visit = (file, trail) => {
+      if (state.get(file) === 2) return;
+      assert.notEqual(state.get(file), 1, `include cycle: ${[...trail, file].map((f) => path.relative(root, f)).join(' -> ')}`);
+      state.set(file, 1);
+      for (const next of includes.get(file) || []) visit(next, [...trail, file]);
+      state.set(file, 2);
+    };
+    for (const file of files) visit(file, []);
   });
 
   it('marks the addon stack non-executable (GNU_STACK RW)', () => {

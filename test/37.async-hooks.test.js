@@ -157,7 +157,7 @@ describe('async_hooks', () => {
 // Node 24+ keeps AsyncLocalStorage stores in an AsyncContextFrame, which V8
 // holds in one isolate-wide slot that it visits once per archived thread:
 // with generators suspended, a scavenge copied a young frame twice and the
-// next GC aborted (native/addon/continuation_data_guard.h). Node 22 does the
+// next GC aborted (native/v8/continuation_data_guard.h). Node 22 does the
 // same with --experimental-async-context-frame; Node 20 keeps stores on async
 // resources, where this fixture checks the stores only.
 describe('AsyncLocalStorage stores across switches, under scavenges', () => {

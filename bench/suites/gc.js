@@ -4,7 +4,7 @@
 // --expose-gc (bench/benchmark.js runs suites with it).
 //
 // Suspended generators that have stayed suspended through two scavenges are
-// skipped by later scavenges (native/addon/scavenge_filter.h): the numbers are
+// skipped by later scavenges (native/v8/scavenge_filter.h): the numbers are
 // taken after a few scavenges, as a long-running program sees them.
 
 const { Generator, suspend } = require('../../dist/index.js');

@@ -27,7 +27,7 @@
 #include "native_bench.h"
 #include "runtime.h"
 #include "test_hooks.h"
-#include "v8_compat.h"
+#include "v8/v8_compat.h"
 
 namespace fringe {
 namespace {

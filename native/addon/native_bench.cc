@@ -2,7 +2,7 @@
 
 #include "native_bench.h"
 
-#include "v8_compat.h"
+#include "v8/v8_compat.h"
 
 #include <ucontext.h>
 

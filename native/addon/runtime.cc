@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "fringe/overflow.hpp"
+#include "v8/stack_trace_flag.h"
 
 namespace fringe {
 
@@ -33,43 +34,23 @@ std::unique_ptr<Runtime> Runtime::Create(v8::Isolate* isolate, std::string* erro
 Runtime::Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks, const JoinStack& join_stack,
                  bool* formatting_stack_trace)
     : isolate_(isolate),
-      layout_(layout),
-      hooks_(hooks),
-      filter_(isolate, layout, hooks_),
-      continuation_guard_(isolate),
+      v8_(isolate, layout, hooks, formatting_stack_trace),
       join_stack_(join_stack),
-      formatting_stack_trace_(formatting_stack_trace),
-      root_(this, layout, hooks_, &filter_, false),
+      root_(this, v8_, false),
       current_(&root_) {
   default_microtasks_ = isolate->GetCurrentContext()->GetMicrotaskQueue();
   home_context_.Reset(isolate, isolate->GetCurrentContext());
-  root_.js_limit = *hooks_.real_jslimit;
-  root_.stack_start = hooks_.thread_stack_start;
-  root_.v8_stack_size = *hooks_.stack_size;
-  isolate_->AddGCPrologueCallback(&CheckStackStart, this);
+  v8_.InitThread(&root_);
 }
 
-Runtime::~Runtime() { isolate_->RemoveGCPrologueCallback(&CheckStackStart, this); }
-
-// A backstop for the rule that cppgc's stack start always belongs to the
-// running stack: a full GC scans from the stack pointer up to it, and a
-// wrong value reads off the end of a mapping.
-void Runtime::CheckStackStart(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
-  auto* self = static_cast<Runtime*>(data);
-  if (*self->hooks_.stack_start != self->current_->stack_start) {
-    std::fprintf(stderr, "fringe: cppgc stack start %p does not belong to the running stack (%p)\n",
-                 *self->hooks_.stack_start, self->current_->stack_start);
-    std::abort();
-  }
-}
+Runtime::~Runtime() = default;
 
 Fiber* Runtime::NewFiber(BudgetedStack stack) {
-  auto* fiber = new Fiber(this, layout_, hooks_, &filter_);
+  auto* fiber = new Fiber(this, v8_);
   fiber->stack = std::move(stack);
   char* base = static_cast<char*>(fiber->stack.base());
-  fiber->js_limit = reinterpret_cast<std::uintptr_t>(fiber->stack.limit()) + kNativeReserve;
-  fiber->stack_start = base;
-  fiber->v8_stack_size = fiber->stack.size();
+  v8_.InitStack(fiber, base, reinterpret_cast<std::uintptr_t>(fiber->stack.limit()) + kNativeReserve,
+                fiber->stack.size());
   fiber->link = arch::link_slot(base);
   // The stack's touched pages and the fiber's handle block are memory V8 does
   // not see; telling it keeps GCs (which find unreachable generators and so
@@ -205,16 +186,6 @@ void Runtime::Delete(Coroutine* co) {
     free_coroutines_.push_back(co);
   } else {
     ::operator delete(co);
-  }
-}
-
-void Runtime::StartFresh(Fiber* fiber) {
-  if (pristine_tlt_) {
-    fiber->v8_state.StartFresh(pristine_tlt_.get());
-  } else {
-    fiber->v8_state.StartFresh(nullptr);
-    pristine_tlt_.reset(new char[v8::internal::Internals::kThreadLocalTopSize]);
-    std::memcpy(pristine_tlt_.get(), hooks_.tlt, v8::internal::Internals::kThreadLocalTopSize);
   }
 }
 

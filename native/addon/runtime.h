@@ -14,10 +14,11 @@
 //                     runs on, and a weak handle to the Generator object
 //                     itself (which is created from the Coroutine class).
 //
-// A switch is always made by the side that leaves: it archives itself,
-// restores (or starts fresh) the target, points the stack limit and cppgc's
-// stack start at the target's stack, and swaps machine stacks. The side that
-// wakes up finds everything in place.
+// A switch is always made by the side that leaves: it has the V8 unit
+// archive its V8 state and make the target's current (V8Switch,
+// native/v8/v8_switch.h: the stack limit, cppgc's stack start, ... follow),
+// and swaps machine stacks. The side that wakes up finds everything in
+// place. Runtime itself only schedules: it writes nothing inside V8.
 //
 // Values cross a switch as v8::Locals of the side that leaves: a Local is a
 // pointer to a slot in that side's handle blocks or stack frames, which stay
@@ -38,13 +39,9 @@
 
 #include "fringe/context.hpp"
 #include "fringe/stack.hpp"
-#include "continuation_data_guard.h"
-#include "join_stack.h"
 #include "mapping_budget.h"
-#include "scavenge_filter.h"
-#include "stack_trace_flag.h"
-#include "v8_layout.h"
-#include "v8_thread_state.h"
+#include "v8/join_stack.h"
+#include "v8/v8_switch.h"
 
 namespace fringe {
 
@@ -52,17 +49,11 @@ class Runtime;
 struct Coroutine;
 struct StackBox;
 
-struct ExecutionContext {
-  ExecutionContext(Runtime* runtime, const V8Layout& layout, const IsolateHooks& hooks, ScavengeFilter* filter,
-                   bool is_fiber)
-      : runtime(runtime), v8_state(layout, hooks, filter, is_fiber) {}
+// Its V8 state (V8Context) is the V8 unit's; the rest is scheduling.
+struct ExecutionContext : V8Context {
+  ExecutionContext(Runtime* runtime, V8Switch& v8, bool is_fiber) : V8Context(v8, is_fiber), runtime(runtime) {}
   Runtime* runtime;
-  V8ThreadState v8_state;             // this context's V8 state while it is not running
   void* sp = nullptr;                 // machine stack pointer while not running
-  std::uintptr_t js_limit = 0;        // V8's stack limit while it runs
-  const void* stack_start = nullptr;  // cppgc's conservative scan start while it runs
-  std::size_t v8_stack_size = 0;      // Isolate::stack_size_ while it runs
-  bool formatting_stack_trace = false;  // Isolate::formatting_stack_trace_ while it runs (stack_trace_flag.h)
   // Sections of Node's that assume they end before anything else runs on
   // the thread, open on this context's stack: a suspend() from inside one is
   // refused (binding.cc, RefuseLeaving). Reset when a fiber's body ends.
@@ -71,8 +62,7 @@ struct ExecutionContext {
 };
 
 struct Fiber : ExecutionContext {
-  Fiber(Runtime* runtime, const V8Layout& layout, const IsolateHooks& hooks, ScavengeFilter* filter)
-      : ExecutionContext(runtime, layout, hooks, filter, true) {}
+  Fiber(Runtime* runtime, V8Switch& v8) : ExecutionContext(runtime, v8, true) {}
   BudgetedStack stack;
   StackBox* box = nullptr;      // the JS OsStack the stack belongs to, if any
   void** link = nullptr;        // the stack's call-stack splicing slot
@@ -134,9 +124,6 @@ class Runtime {
   /// The smallest stack a JS generator accepts: the native reserve plus room
   /// for a few hundred ordinary JS frames.
   static constexpr std::size_t kMinimumStackSize = kNativeReserve + 64 * 1024;
-  /// StackGuard's kInterruptLimit (stack-guard.h): the value jslimit_ holds
-  /// while an interrupt is requested.
-  static constexpr std::uintptr_t kInterruptLimit = ~std::uintptr_t{1};
   /// External memory reported to V8 per fiber: about what a shallow suspended
   /// generator keeps resident (stack pages and a handle block).
   static constexpr std::int64_t kAccountedBytes = 16 * 1024;
@@ -175,7 +162,7 @@ class Runtime {
   void set_pool_limit(std::size_t limit);
   std::size_t pooled() const { return pool_.size(); }
   std::size_t live_coroutines() const { return all_.size(); }
-  const ScavengeFilter& scavenge_filter() const { return filter_; }
+  const ScavengeFilter& scavenge_filter() const { return v8_.filter(); }
   /// The running context (the OS thread's stack or a fiber).
   ExecutionContext* current_context() const { return current_; }
   /// How many Array joins are in progress in the context fringe was loaded
@@ -194,9 +181,9 @@ class Runtime {
   }
   /// Whether a debugger event (a break, an evaluation on a paused frame, a
   /// script-compiled or exception event) is being handled on this stack.
-  bool in_debug_scope() const { return *hooks_.debug_scope != nullptr; }
+  bool in_debug_scope() const { return v8_.in_debug_scope(); }
   /// Whether a debugger's step survives a switch (V8ThreadState::RestoreDebugging).
-  bool debug_stepping() const { return hooks_.debug_last_step_action != nullptr; }
+  bool debug_stepping() const { return v8_.debug_stepping(); }
 
   // Generators whose Generator object was collected, to be unwound (when
   // suspended) or freed at a safe point; see binding.cc.
@@ -219,18 +206,11 @@ class Runtime {
   void DeleteFiber(Fiber* fiber);
   static void Entry(std::uintptr_t arg, void* sender_sp);
   void RunFiber(Fiber* fiber);
-  void StartFresh(Fiber* fiber);
   inline void SwitchTo(ExecutionContext* target, bool leaving_for_good);
-  inline void SetStackLimit(std::uintptr_t limit);
-  static void CheckStackStart(v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data);
 
   v8::Isolate* isolate_;
-  const V8Layout& layout_;
-  IsolateHooks hooks_;
-  ScavengeFilter filter_;
-  ContinuationDataGuard continuation_guard_;  // see continuation_data_guard.h
+  V8Switch v8_;  // before root_: contexts hold its filter
   JoinStack join_stack_;
-  bool* formatting_stack_trace_;  // Isolate::formatting_stack_trace_ (stack_trace_flag.h)
   v8::Global<v8::Context> home_context_;  // where fringe was loaded: its join stack is checked
   v8::MicrotaskQueue* default_microtasks_ = nullptr;  // the main context's queue
   ExecutionContext root_;
@@ -241,9 +221,6 @@ class Runtime {
   std::vector<Coroutine*> all_;  // every coroutine not yet deleted
   static constexpr std::size_t kFreeCoroutines = 1024;
   std::vector<Coroutine*> free_coroutines_;  // memory of deleted ones, for reuse
-  // A fresh ThreadLocalTop as Isolate::InitializeThreadLocal leaves it, for
-  // this thread; copied in when a fiber starts a new body.
-  std::unique_ptr<char[]> pristine_tlt_;
   v8::Global<v8::Function> fiber_main_;  // lib's loop that runs bodies
   void* owner_ = nullptr;
 };
@@ -256,55 +233,9 @@ class Runtime {
 // mispredicts. So the swap is inlined all the way into the API callbacks
 // (binding.cc); the only return left to mispredict is theirs.
 
-// StackGuard::SetStackLimit without its mutex. jslimit_/climit_ double as
-// the interrupt flag: a thread requesting an interrupt (GC, optimized code to
-// install, termination, ...) sets interrupt_flags_ and then stores
-// kInterruptLimit into jslimit_ and climit_, in that order, under V8's mutex.
-//   * real_jslimit_/real_climit_ are only written by this thread: plain stores.
-//   * jslimit_ is what JavaScript's stack checks read, so a concurrent
-//     request must never be lost: it is swapped atomically, and if the swap
-//     finds kInterruptLimit the request is put back. (One locked instruction
-//     per switch: they cost more than everything else in the update.)
-//   * climit_ is only read by C++ loops that poll for interrupts. It is
-//     replaced with a plain store when it holds the old real limit; should
-//     that overwrite a request in flight, jslimit_ still carries it (it is
-//     stored first), and V8 resets both when it handles the interrupt.
-__attribute__((always_inline)) inline void Runtime::SetStackLimit(std::uintptr_t limit) {
-  std::uintptr_t old_c = *hooks_.real_climit;
-  *hooks_.real_jslimit = limit;
-  *hooks_.real_climit = limit;
-  std::uintptr_t previous = __atomic_exchange_n(hooks_.jslimit, limit, __ATOMIC_RELAXED);
-  if (previous == kInterruptLimit) __atomic_store_n(hooks_.jslimit, kInterruptLimit, __ATOMIC_RELAXED);
-  if (__atomic_load_n(hooks_.climit, __ATOMIC_RELAXED) == old_c) {
-    __atomic_store_n(hooks_.climit, limit, __ATOMIC_RELAXED);
-  }
-}
-
 __attribute__((always_inline)) inline void Runtime::SwitchTo(ExecutionContext* target, bool leaving_for_good) {
   ExecutionContext* from = current_;
-  // The limit first: its locked exchange must wait for every store before it
-  // to drain, and the copies below are hundreds of bytes of stores. (With a
-  // debugger attached, Debug::RestoreDebug runs C++ stack checks on this
-  // stack, so the limit changes after it instead.)
-  const bool debugging = *hooks_.debug_is_active;
-  if (!debugging) SetStackLimit(target->js_limit);
-  if (!leaving_for_good) from->v8_state.Archive();
-  // Every context that has run is archived while another one runs; a fiber
-  // about to start a new body is not.
-  if (target->v8_state.archived()) {
-    target->v8_state.Restore();
-  } else {
-    StartFresh(static_cast<Fiber*>(target));
-  }
-  if (debugging) SetStackLimit(target->js_limit);
-  // After Restore: restoring Debug state may reset the stack start. V8's
-  // own idea of "the thread's stack" follows the running stack too.
-  *hooks_.stack_start = target->stack_start;
-  *hooks_.stack_start_tls = target->stack_start;
-  *hooks_.stack_size = target->v8_stack_size;
-  // Error.prepareStackTrace's re-entrancy flag belongs to the stack that set it.
-  from->formatting_stack_trace = *formatting_stack_trace_;
-  *formatting_stack_trace_ = target->formatting_stack_trace;
+  v8_.Switch(from, target, leaving_for_good);
   current_ = target;
 
   arch::Transfer back;

@@ -2,15 +2,24 @@
 # same files; test/00.build.test.js checks that the two lists agree.
 set(FRINGE_ADDON_SOURCES
   native/addon/binding.cc
-  native/addon/continuation_data_guard.cc
-  native/addon/join_stack.cc
   native/addon/mapping_budget.cc
   native/addon/native_bench.cc
   native/addon/runtime.cc
-  native/addon/scavenge_filter.cc
-  native/addon/stack_trace_flag.cc
-  native/addon/symbols.cc
   native/addon/test_hooks.cc
-  native/addon/v8_layout.cc
-  native/addon/v8_thread_state.cc
-  native/addon/x86_64_decoder.cc)
+  native/v8/code_analysis.cc
+  native/v8/continuation_data_guard.cc
+  native/v8/elf_file.cc
+  native/v8/isolate_hooks.cc
+  native/v8/join_stack.cc
+  native/v8/layout_derivation.cc
+  native/v8/process_code.cc
+  native/v8/scavenge_filter.cc
+  native/v8/stack_trace_flag.cc
+  native/v8/symbols.cc
+  native/v8/v8_layout.cc
+  native/v8/v8_switch.cc
+  native/v8/v8_thread_state.cc
+  native/v8/arch/instruction_sets.cc
+  native/v8/arch/x86_64/decoder.cc
+  native/v8/arch/x86_64/instruction.cc
+  native/v8/arch/x86_64/register_model.cc)

@@ -10,7 +10,7 @@
 
 #include "fringe/overflow.hpp"
 #include "fringe/stack.hpp"
-#include "v8_compat.h"
+#include "v8/v8_compat.h"
 
 namespace fringe {
 namespace {

@@ -13,9 +13,9 @@
 #define FRINGE_CONTEXT_HPP
 
 #if defined(__x86_64__) && defined(__ELF__) && !defined(_WIN32) && !defined(__ILP32__)
-#include "../../arch/switch_x86_64_sysv_elf_gas.hpp"
+#include "arch/switch_x86_64_sysv_elf_gas.hpp"
 #elif defined(__i386__) && defined(__ELF__) && !defined(_WIN32)
-#include "../../arch/switch_i386_sysv_elf_gas.hpp"
+#include "arch/switch_i386_sysv_elf_gas.hpp"
 #else
 #error "fringe: no context switch for this target; supported: x86_64 and i386, System V ABI, ELF"
 #endif

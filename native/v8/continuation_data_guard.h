@@ -20,8 +20,8 @@
 // Node 20's V8 11 keeps the value in the native context instead: nothing to
 // do there.
 
-#ifndef FRINGE_ADDON_CONTINUATION_DATA_GUARD_H
-#define FRINGE_ADDON_CONTINUATION_DATA_GUARD_H
+#ifndef FRINGE_V8_CONTINUATION_DATA_GUARD_H
+#define FRINGE_V8_CONTINUATION_DATA_GUARD_H
 
 #include <v8.h>
 
@@ -44,4 +44,4 @@ class ContinuationDataGuard {
 
 }  // namespace fringe
 
-#endif  // FRINGE_ADDON_CONTINUATION_DATA_GUARD_H
+#endif  // FRINGE_V8_CONTINUATION_DATA_GUARD_H

@@ -1,11 +1,9 @@
 // See scavenge_filter.h.
 
-#include "scavenge_filter.h"
+#include "v8/scavenge_filter.h"
 
 #include <chrono>
 #include <random>
-
-#include "v8_thread_state.h"
 
 namespace fringe {
 
@@ -35,10 +33,10 @@ char*& ScavengeFilter::Previous(char* state) const {
   return *reinterpret_cast<char**>(state + layout_.thread_state_previous);
 }
 
-V8ThreadState* ScavengeFilter::Ours(char* state) const {
+ScavengeFilter::Age* ScavengeFilter::Ours(char* state) const {
   if (state == hooks_.in_use_anchor) return nullptr;
   if (*reinterpret_cast<std::uintptr_t*>(state + layout_.thread_state_size) != magic_) return nullptr;
-  return *reinterpret_cast<V8ThreadState**>(state + layout_.thread_state_size + sizeof(void*));
+  return *reinterpret_cast<Age**>(state + layout_.thread_state_size + sizeof(void*));
 }
 
 // Cuts the settled run [settled_first_, tail] off the in-use list.
@@ -67,8 +65,8 @@ void ScavengeFilter::Epilogue(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, voi
   self->cut_first_ = self->cut_last_ = nullptr;
   for (char* state = self->Next(anchor); state != anchor;) {
     char* next = self->Next(state);
-    V8ThreadState* ours = self->Ours(state);
-    if (ours != nullptr && ++ours->scavenges_ >= 2) {
+    Age* ours = self->Ours(state);
+    if (ours != nullptr && ++ours->scavenges >= 2) {
       // Out of the visited part...
       self->Next(self->Previous(state)) = next;
       self->Previous(next) = self->Previous(state);
@@ -81,7 +79,7 @@ void ScavengeFilter::Epilogue(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, voi
         self->Previous(state) = last;
         last = state;
       }
-      ours->settled_ = true;
+      ours->settled = true;
       self->settled_count_++;
     }
     state = next;

@@ -1,6 +1,6 @@
 // See join_stack.h.
 
-#include "join_stack.h"
+#include "v8/join_stack.h"
 
 namespace fringe {
 

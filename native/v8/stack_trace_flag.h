@@ -17,8 +17,8 @@
 // several times, and keeping the one byte that is 0 outside and 1 inside
 // every time.
 
-#ifndef FRINGE_ADDON_STACK_TRACE_FLAG_H
-#define FRINGE_ADDON_STACK_TRACE_FLAG_H
+#ifndef FRINGE_V8_STACK_TRACE_FLAG_H
+#define FRINGE_V8_STACK_TRACE_FLAG_H
 
 #include <cstddef>
 #include <string>
@@ -52,4 +52,4 @@ class StackTraceFlag {
 
 }  // namespace fringe
 
-#endif  // FRINGE_ADDON_STACK_TRACE_FLAG_H
+#endif  // FRINGE_V8_STACK_TRACE_FLAG_H

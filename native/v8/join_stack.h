@@ -20,8 +20,8 @@
 // The slot is not part of V8's API: Find() locates it once, by running a
 // join whose element's toString() looks for the array in the native context.
 
-#ifndef FRINGE_ADDON_JOIN_STACK_H
-#define FRINGE_ADDON_JOIN_STACK_H
+#ifndef FRINGE_V8_JOIN_STACK_H
+#define FRINGE_V8_JOIN_STACK_H
 
 #include <cstdint>
 #include <string>
@@ -84,4 +84,4 @@ class JoinStack {
 
 }  // namespace fringe
 
-#endif  // FRINGE_ADDON_JOIN_STACK_H
+#endif  // FRINGE_V8_JOIN_STACK_H

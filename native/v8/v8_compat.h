@@ -1,8 +1,8 @@
 // The few places where V8's public API differs between the Node versions
 // fringe supports (20 to 26), behind one spelling.
 
-#ifndef FRINGE_ADDON_V8_COMPAT_H
-#define FRINGE_ADDON_V8_COMPAT_H
+#ifndef FRINGE_V8_V8_COMPAT_H
+#define FRINGE_V8_V8_COMPAT_H
 
 #include <v8.h>
 
@@ -62,4 +62,4 @@ inline void SetContinuationData(v8::Isolate* isolate, v8::Local<v8::Data> data) 
 
 }  // namespace fringe
 
-#endif  // FRINGE_ADDON_V8_COMPAT_H
+#endif  // FRINGE_V8_V8_COMPAT_H

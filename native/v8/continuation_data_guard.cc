@@ -1,8 +1,8 @@
 // See continuation_data_guard.h.
 
-#include "continuation_data_guard.h"
+#include "v8/continuation_data_guard.h"
 
-#include "v8_compat.h"
+#include "v8/v8_compat.h"
 
 namespace fringe {
 

@@ -1,6 +1,6 @@
 // See v8_thread_state.h.
 
-#include "v8_thread_state.h"
+#include "v8/v8_thread_state.h"
 
 #include <utility>
 
@@ -42,7 +42,7 @@ V8ThreadState::V8ThreadState(const V8Layout& layout, const IsolateHooks& hooks, 
   Field(header(), layout.thread_state_next) = header();
   Field(header(), layout.thread_state_previous) = header();
   *reinterpret_cast<std::uintptr_t*>(header() + layout.thread_state_size) = ScavengeFilter::magic();
-  *reinterpret_cast<V8ThreadState**>(header() + layout.thread_state_size + sizeof(void*)) = this;
+  *reinterpret_cast<ScavengeFilter::Age**>(header() + layout.thread_state_size + sizeof(void*)) = &age_;
 }
 
 V8ThreadState::~V8ThreadState() {

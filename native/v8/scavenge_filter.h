@@ -23,19 +23,17 @@
 // where none of them walks archived threads (V8 defers the deopts that
 // pretenuring decides during a scavenge to an interrupt).
 
-#ifndef FRINGE_ADDON_SCAVENGE_FILTER_H
-#define FRINGE_ADDON_SCAVENGE_FILTER_H
+#ifndef FRINGE_V8_SCAVENGE_FILTER_H
+#define FRINGE_V8_SCAVENGE_FILTER_H
 
 #include <v8.h>
 
 #include <cstddef>
 #include <cstdint>
 
-#include "v8_layout.h"
+#include "v8/isolate_hooks.h"
 
 namespace fringe {
-
-class V8ThreadState;
 
 class ScavengeFilter {
  public:
@@ -43,6 +41,15 @@ class ScavengeFilter {
   ~ScavengeFilter();
   ScavengeFilter(const ScavengeFilter&) = delete;
   ScavengeFilter& operator=(const ScavengeFilter&) = delete;
+
+  /// What the filter keeps for each of fringe's archived states. A
+  /// V8ThreadState owns one, resets it when it is linked, and leaves its
+  /// address after magic() in its ThreadState stand-in, so that the filter
+  /// finds it from the list alone (and needs nothing else of the state).
+  struct Age {
+    int scavenges = 0;     // scavenges seen since the state was linked
+    bool settled = false;  // in the settled run at the list's tail
+  };
 
   /// A state leaves the in-use list; keeps the settled run's start right.
   void OnUnlink(char* header, char* next, bool settled) {
@@ -55,9 +62,9 @@ class ScavengeFilter {
   std::uint64_t skipped_states() const { return skipped_states_; }
   std::size_t settled() const { return settled_count_; }
 
-  /// The mark a V8ThreadState leaves after the ThreadState fields, so that
-  /// the filter tells fringe's states from V8's own (threads using
-  /// v8::Locker) in the same list.
+  /// The mark a V8ThreadState leaves after the ThreadState fields (then the
+  /// address of its Age), so that the filter tells fringe's states from
+  /// V8's own (threads using v8::Locker) in the same list.
   static std::uintptr_t magic() { return magic_; }
 
  private:
@@ -65,7 +72,7 @@ class ScavengeFilter {
   static void Epilogue(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data);
   char*& Next(char* state) const;
   char*& Previous(char* state) const;
-  V8ThreadState* Ours(char* state) const;
+  Age* Ours(char* state) const;
 
   v8::Isolate* isolate_;
   const V8Layout& layout_;
@@ -81,4 +88,4 @@ class ScavengeFilter {
 
 }  // namespace fringe
 
-#endif  // FRINGE_ADDON_SCAVENGE_FILTER_H
+#endif  // FRINGE_V8_SCAVENGE_FILTER_H

@@ -39,8 +39,8 @@
 // next_, previous_, thread_manager_ at offsets decoded from V8's code), so
 // no V8 allocation is involved and V8 never frees it.
 
-#ifndef FRINGE_ADDON_V8_THREAD_STATE_H
-#define FRINGE_ADDON_V8_THREAD_STATE_H
+#ifndef FRINGE_V8_V8_THREAD_STATE_H
+#define FRINGE_V8_V8_THREAD_STATE_H
 
 #include <v8.h>
 
@@ -48,8 +48,8 @@
 #include <cstring>
 #include <memory>
 
-#include "scavenge_filter.h"
-#include "v8_layout.h"
+#include "v8/scavenge_filter.h"
+#include "v8/isolate_hooks.h"
 
 namespace fringe {
 
@@ -97,7 +97,6 @@ class V8ThreadState {
   void FreeImplementer();
 
  private:
-  friend class ScavengeFilter;
   char* header() const { return memory_.get(); }
   void RestoreDebugging();
   inline void Link();
@@ -118,8 +117,7 @@ class V8ThreadState {
   detail::CopyFunction copy_handle_scope_data_;
   detail::CopyFunction copy_debug_;
   bool linked_ = false;
-  int scavenges_ = 0;     // scavenges seen since it was linked (ScavengeFilter)
-  bool settled_ = false;  // in the settled run at the list's tail
+  ScavengeFilter::Age age_;  // the filter's, found through the header
 };
 
 // --- The hot path ---------------------------------------------------------
@@ -137,8 +135,7 @@ inline void V8ThreadState::Link() {
   Field(anchor, layout_.thread_state_next) = self;
   Field(next, layout_.thread_state_previous) = self;
   linked_ = true;
-  scavenges_ = 0;
-  settled_ = false;
+  age_ = ScavengeFilter::Age();
 }
 
 inline void V8ThreadState::Unlink() {
@@ -148,9 +145,9 @@ inline void V8ThreadState::Unlink() {
   char* previous = Field(self, layout_.thread_state_previous);
   Field(next, layout_.thread_state_previous) = previous;
   Field(previous, layout_.thread_state_next) = next;
-  filter_->OnUnlink(self, next, settled_);
+  filter_->OnUnlink(self, next, age_.settled);
   linked_ = false;
-  settled_ = false;
+  age_.settled = false;
 }
 
 inline void V8ThreadState::Archive() {
@@ -182,4 +179,4 @@ inline void V8ThreadState::Restore() {
 
 }  // namespace fringe
 
-#endif  // FRINGE_ADDON_V8_THREAD_STATE_H
+#endif  // FRINGE_V8_V8_THREAD_STATE_H

@@ -10,8 +10,8 @@
 // match), the symbol lies inside an executable segment, and the first code
 // bytes in memory equal the bytes in the file.
 
-#ifndef FRINGE_ADDON_SYMBOLS_H
-#define FRINGE_ADDON_SYMBOLS_H
+#ifndef FRINGE_V8_SYMBOLS_H
+#define FRINGE_V8_SYMBOLS_H
 
 #include <cstdint>
 #include <map>
@@ -35,4 +35,4 @@ class SymbolResolver {
 
 }  // namespace fringe
 
-#endif  // FRINGE_ADDON_SYMBOLS_H
+#endif  // FRINGE_V8_SYMBOLS_H

@@ -1,6 +1,6 @@
 // See stack_trace_flag.h.
 
-#include "stack_trace_flag.h"
+#include "v8/stack_trace_flag.h"
 
 #include <atomic>
 #include <cstdint>

