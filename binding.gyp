@@ -3,7 +3,9 @@
     {
       "target_name": "fringe",
       "sources": [
-        "native/addon/binding.cc",
+        "native/addon/binding_generators.cc",
+        "native/addon/binding_module.cc",
+        "native/addon/binding_stacks.cc",
         "native/addon/continuation_data_guard.cc",
         "native/addon/join_stack.cc",
         "native/addon/mapping_budget.cc",

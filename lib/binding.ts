@@ -142,6 +142,6 @@ function load(): Binding {
 
 export const binding: Binding = load();
 // Another installed copy of fringe may own this thread's generators
-// (native/addon/binding.cc, "Copies"): then this copy says why it cannot run.
+// (native/addon/binding_module.cc, "Copies"): then this copy says why it cannot run.
 const refused = binding.claimPackage(path.join(__dirname, '..'));
 if (refused !== undefined) (binding as { unsupportedReason?: string }).unsupportedReason = refused;
