@@ -3,6 +3,7 @@
     {
       "target_name": "fringe",
       "sources": [
+        "native/addon/binding_errors.cc",
         "native/addon/binding_generators.cc",
         "native/addon/binding_module.cc",
         "native/addon/binding_stacks.cc",

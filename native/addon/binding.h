@@ -7,9 +7,12 @@
 //   binding_stacks.cc      OsStack handles: createStack, stackInfo, ...
 //   binding_generators.cc  the Coroutine class lib's Generator extends, and
 //                          suspend/current/reap: the switch's callers
+//   binding_errors.cc      errors in the contract's words, and the contract
+//                          exported for lib's check
 //
 // This header is what they share: the per-isolate state, how a callback
-// finds it, and how errors are thrown (the wording is in contract.h).
+// finds it, and how errors are thrown (binding_errors.cc, in the words of
+// contract.h, which is generated from contract.json with lib/contract.ts).
 //
 // It is written against the V8 API rather than N-API: the switch needs V8
 // handle scopes and TryCatch around JavaScript running on another stack, and
@@ -28,17 +31,17 @@
 #include <v8.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <utility>
 
+#include "contract.h"
 #include "runtime.h"
 #include "v8_compat.h"
 
 namespace fringe {
 namespace binding {
-
-// Status shared with JavaScript through an Int32Array (see lib/binding.ts).
-enum StatusSlot { kOutcome = 0, kCollectedPending = 1, kStatusSlots = 2 };
 
 // Internal fields of an OsStack object: its StackBox, the AddonState, and
 // one more so that the count differs from a Generator's (kGeneratorFields).
@@ -54,12 +57,13 @@ struct AddonState {
   // owner's library when their interfaces agree (binding_module.cc, "Copies").
   bool guest = false;
   bool agrees = false;  // a guest whose interface is the owner's
-  std::int32_t* status = nullptr;  // shared with lib as an Int32Array: see StatusSlot
+  std::int32_t* status = nullptr;  // shared with lib as an Int32Array, indexed by StatusSlot
   v8::Global<v8::ObjectTemplate> stack_template;
   v8::Global<v8::Function> generator_return;  // lib's GeneratorReturn class
   v8::Global<v8::Function> warn;              // lib's report of what unwinding threw
   v8::Global<v8::Function> reap;              // our own reap(), for the constructor's retry
   v8::Global<v8::Function> reaper;            // lib's, called from the event loop
+  v8::Global<v8::Function> describe;          // lib's words for a received value, in error messages
   // The exports of the first copy of lib loaded in this isolate: see
   // shareLibrary().
   v8::Global<v8::Object> library;
@@ -76,12 +80,26 @@ inline AddonState* StateOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
   return static_cast<AddonState*>(info.Data().As<v8::External>()->Value());
 }
 
-enum class ErrorKind { kError, kTypeError, kRangeError };
+// A slot of the status buffer shared with lib (contract.h, StatusSlot).
+inline std::int32_t& Status(AddonState* state, StatusSlot slot) { return state->status[static_cast<int>(slot)]; }
 
-void Throw(v8::Isolate* isolate, ErrorKind kind, const char* code, const std::string& message);
-void ThrowError(v8::Isolate* isolate, const char* code, const std::string& message);
-void ThrowTypeError(v8::Isolate* isolate, const std::string& message);
-void ThrowRangeError(v8::Isolate* isolate, const std::string& message);
+// Errors, in the words of contract.json (binding_errors.cc). A message is a
+// template; `params` fill in its {name}s.
+using ErrorParams = std::initializer_list<std::pair<const char*, std::string>>;
+
+/// Throws the error `id` of the contract.
+void ThrowContractError(v8::Isolate* isolate, ErrorId id, ErrorParams params = {});
+/// TypeError ERR_INVALID_ARG_TYPE: "Expected <argument> to be <expected>, got
+/// <received>", where `received` is described by lib's describe() (the one
+/// lib's own checks use), once lib has handed it over (setHooks).
+void ThrowArgType(AddonState* state, v8::Isolate* isolate, const char* argument, Expected expected,
+                  v8::Local<v8::Value> received, ErrorParams params = {});
+/// RangeError ERR_OUT_OF_RANGE, in the same words.
+void ThrowArgRange(AddonState* state, v8::Isolate* isolate, const char* argument, Expected expected,
+                   v8::Local<v8::Value> received, ErrorParams params = {});
+
+/// Adds `contract` (contract.h's tables) to the exports, for lib's check.
+void ExportContract(v8::Local<v8::Context> context, v8::Local<v8::Object> exports);
 
 /// Throws ERR_UNSUPPORTED_RUNTIME and returns false when this isolate has no
 /// Runtime (an unsupported Node, or a guest copy).
@@ -90,6 +108,14 @@ bool RequireRuntime(AddonState* state, v8::Isolate* isolate);
 /// Adds a function `name` to `target`, with `data` (the AddonState) as its data.
 v8::Local<v8::Function> SetMethod(v8::Local<v8::Context> context, v8::Local<v8::Object> target, const char* name,
                                   v8::FunctionCallback callback, v8::Local<v8::Value> data);
+
+/// Checks a stack size given as `argument`, as lib's validateStackSize()
+/// does (`type`: what a non-number should have been), throwing its errors;
+/// true, with the size in `size`, when it is good.
+bool CheckStackSize(AddonState* state, v8::Isolate* isolate, const char* argument, Expected type,
+                    v8::Local<v8::Value> value, std::size_t* size);
+/// ERR_STACK_ALLOCATION for a mapping of `size` bytes that failed for `reason`.
+void ThrowStackAllocation(v8::Isolate* isolate, std::size_t size, const std::string& reason);
 
 /// The StackBox of an OsStack handle made by this isolate's addon, or null.
 StackBox* UnwrapStack(AddonState* state, v8::Local<v8::Value> value);

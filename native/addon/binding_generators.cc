@@ -9,6 +9,7 @@
 // Coroutine and the isolate's AddonState. Methods are symbol-keyed and
 // signature-checked: V8 verifies the receiver before the callback runs.
 
+#include <cmath>
 #include <string>
 #include <system_error>
 
@@ -32,14 +33,14 @@ __attribute__((always_inline)) inline Receiver ReceiverOf(const v8::FunctionCall
 
 // First-pass weak callback on a Generator: only bookkeeping. The generator is
 // unwound (or freed) later at a safe point, from JavaScript (lib checks
-// status[kCollectedPending] when it creates or resumes a generator) or from
+// status[StatusSlot.CollectedPending] when it creates or resumes a generator) or from
 // the event loop (reap_signal).
 void OnGeneratorCollected(const v8::WeakCallbackInfo<Coroutine>& data) {
   Coroutine* co = data.GetParameter();
   co->owner.Reset();
   co->runtime->NoteCollected(co);
   auto* state = static_cast<AddonState*>(co->runtime->owner());
-  state->status[kCollectedPending] = 1;
+  Status(state, StatusSlot::kCollectedPending) = 1;
   if (state->reap_signal_open) uv_async_send(&state->reap_signal);
 }
 
@@ -48,36 +49,33 @@ void OnGeneratorCollected(const v8::WeakCallbackInfo<Coroutine>& data) {
 void CoroutineNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   AddonState* state = StateOf(info);
-  if (!info.IsConstructCall()) return ThrowTypeError(isolate, "Class constructor Coroutine cannot be invoked without 'new'");
+  if (!info.IsConstructCall()) return ThrowContractError(isolate, ErrorId::kConstructWithoutNew, {{"name", "Coroutine"}});
   if (!RequireRuntime(state, isolate)) return;
-  if (!info[2]->IsNumber()) return ThrowTypeError(isolate, "Expected id to be a number");
+  if (!info[2]->IsNumber()) return ThrowArgType(state, isolate, "id", Expected::kNumber, info[2]);
   StackBox* box = nullptr;
-  double size = 0;
+  std::size_t size = 0;
   if (!info[0]->IsUndefined()) {
     box = UnwrapStack(state, info[0]);
-    // lib/stack.ts (validateFreeStack) checks these first, naming the
-    // caller's argument; these are the backstop, in the same words.
-    if (box == nullptr) return ThrowTypeError(isolate, "Expected stack to be an OsStack or a number of bytes");
-    if (box->user != nullptr) {
-      return ThrowError(isolate, "ERR_STACK_IN_USE",
-                        "Expected stack to be an OsStack not in use, got one that an unfinished generator runs on");
+    // lib/stack.ts (parseStackOption) checks these first; these are the
+    // backstop, in the same words, for the argument lib's Generator calls
+    // `stack` (the handle here, or the size when there is none).
+    if (box == nullptr) return ThrowArgType(state, isolate, "stack", Expected::kStack, info[0]);
+    if (box->user != nullptr) return ThrowContractError(isolate, ErrorId::kStackInUse, {{"argument", "stack"}});
+    if (!box->stack) return ThrowContractError(isolate, ErrorId::kStackReleased, {{"argument", "stack"}});
+    if (box->size < Runtime::kMinimumStackSize) {
+      return ThrowContractError(isolate, ErrorId::kStackTooSmall,
+                                {{"argument", "stack"},
+                                 {"minimum", std::to_string(Runtime::kMinimumStackSize)},
+                                 {"size", std::to_string(box->size)}});
     }
-    if (!box->stack) {
-      return ThrowError(isolate, "ERR_STACK_RELEASED", "Expected stack to be an OsStack that has not been released, got a released one");
-    }
-    if (box->size < Runtime::kMinimumStackSize) return ThrowRangeError(isolate, "The stack is too small to run JavaScript");
-  } else {
-    if (!info[1]->IsNumber()) return ThrowTypeError(isolate, "Expected size to be a number");
-    size = info[1].As<v8::Number>()->Value();
-    if (!(size >= Runtime::kMinimumStackSize && size <= 9007199254740991.0)) {
-      return ThrowRangeError(isolate, "Invalid stack size");
-    }
+  } else if (!CheckStackSize(state, isolate, "stack", Expected::kStack, info[1], &size)) {
+    return;
   }
   Runtime* runtime = state->runtime.get();
   double id = info[2].As<v8::Number>()->Value();
   std::error_code error;
   std::string reason;
-  Coroutine* co = runtime->NewCoroutine(box, static_cast<std::size_t>(size), id, error, &reason);
+  Coroutine* co = runtime->NewCoroutine(box, size, id, error, &reason);
   if (co == nullptr && error.value() == ENOMEM) {
     // Out of mappings or address space, often because unreachable suspended
     // generators still hold their stacks: collect garbage, unwind what was
@@ -86,12 +84,9 @@ void CoroutineNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
     // reap() reports what unwinding throws and returns normally; it fails
     // only when execution is being terminated, and then so do we.
     if (state->reap.Get(isolate)->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 0, nullptr).IsEmpty()) return;
-    co = runtime->NewCoroutine(box, static_cast<std::size_t>(size), id, error, &reason);
+    co = runtime->NewCoroutine(box, size, id, error, &reason);
   }
-  if (co == nullptr) {
-    return ThrowError(isolate, "ERR_STACK_ALLOCATION",
-                      "Cannot map a stack of " + std::to_string(static_cast<std::size_t>(size)) + " bytes: " + reason);
-  }
+  if (co == nullptr) return ThrowStackAllocation(isolate, size, reason);
   v8::Local<v8::Object> self = info.This();
   SetInternalPointer(self, kCoroutineField, co);
   SetInternalPointer(self, kStateField, state);
@@ -111,7 +106,7 @@ void Forget(AddonState* state, Coroutine* co, v8::Local<v8::Object> self) {
 // value or exception is already in the call's return-value slot.
 __attribute__((always_inline)) inline void Deliver(AddonState* state, Coroutine* co,
                                                   const v8::FunctionCallbackInfo<v8::Value>& info) {
-  state->status[kOutcome] = static_cast<std::int32_t>(co->outcome);
+  Status(state, StatusSlot::kOutcome) = static_cast<std::int32_t>(co->outcome);
   switch (co->outcome) {
     case Outcome::kYielded:
       info.GetReturnValue().Set(co->out);
@@ -145,11 +140,9 @@ __attribute__((always_inline)) inline double ExecutionAsyncId(v8::Isolate* isola
 // hook stack has become corrupted" when the resumer's callback ends. Such a
 // suspend is refused: the execution async id must be the one the resume saw.
 __attribute__((noinline, cold)) void ThrowSuspendInAsyncScope(v8::Isolate* isolate, double now, double resumed) {
-  ThrowError(isolate, "ERR_SUSPEND_IN_ASYNC_SCOPE",
-             "Cannot suspend inside an async scope the generator entered itself (execution async id " +
-                 std::to_string(static_cast<long long>(now)) + ", resumed in " +
-                 std::to_string(static_cast<long long>(resumed)) +
-                 "): leave it first, e.g. return from runInAsyncScope()'s callback before suspending");
+  ThrowContractError(isolate, ErrorId::kSuspendInAsyncScope,
+                     {{"now", std::to_string(static_cast<long long>(now))},
+                      {"resumed", std::to_string(static_cast<long long>(resumed))}});
 }
 __attribute__((always_inline)) inline bool RefuseSuspendInAsyncScope(v8::Isolate* isolate, Coroutine* co,
                                                                      v8::Local<v8::Value> async_id) {
@@ -166,28 +159,15 @@ __attribute__((always_inline)) inline bool RefuseSuspendInAsyncScope(v8::Isolate
 __attribute__((noinline, cold)) bool ThrowLeaving(v8::Isolate* isolate, Runtime* runtime, Coroutine* co, bool in_join) {
   ExecutionContext* here = runtime->current_context();
   if (runtime->in_debug_scope()) {
-    ThrowError(isolate, "ERR_SUSPEND_IN_DEBUGGER",
-               "Cannot suspend inside a debugger event (a Debugger.paused or scriptParsed handler, an evaluation on a "
-               "paused frame): V8 and the inspector would stay paused, and ignore breakpoints and debugger "
-               "statements everywhere, until the generator is resumed");
+    ThrowContractError(isolate, ErrorId::kSuspendInDebugger);
   } else if (runtime->InOwnMicrotaskCheckpoint(co)) {
-    ThrowError(isolate, "ERR_SUSPEND_IN_MICROTASK",
-               "Cannot suspend inside a microtask checkpoint the generator began (a promise reaction run by a vm "
-               "context with microtaskMode 'afterEvaluate', say): the queue would count as running, and hold back "
-               "every other microtask of it, until the generator is resumed");
+    ThrowContractError(isolate, ErrorId::kSuspendInMicrotask);
   } else if (in_join) {
-    ThrowError(isolate, "ERR_SUSPEND_IN_JOIN",
-               "Cannot suspend inside Array.prototype.join/toString/toLocaleString (a toString() or toLocaleString() "
-               "it called): V8's cycle detection would see the array as being joined everywhere until the generator "
-               "is resumed");
+    ThrowContractError(isolate, ErrorId::kSuspendInJoin);
   } else if (here->exiting) {
-    ThrowError(isolate, "ERR_SUSPEND_IN_EXIT",
-               "Cannot suspend a generator that is exiting the process (process.exit() or an 'exit' listener is "
-               "running on its stack): the exit would be cancelled");
+    ThrowContractError(isolate, ErrorId::kSuspendInExit);
   } else {
-    ThrowError(isolate, "ERR_SUSPEND_IN_VM_TIMEOUT",
-               "Cannot suspend inside a vm call with a timeout or breakOnSigint: its watchdog would go on running "
-               "and interrupt unrelated code");
+    ThrowContractError(isolate, ErrorId::kSuspendInVmTimeout);
   }
   return true;
 }
@@ -202,22 +182,26 @@ __attribute__((always_inline)) inline bool RefuseLeaving(v8::Isolate* isolate, R
   return ThrowLeaving(isolate, runtime, co, in_join);
 }
 
+__attribute__((noinline, cold)) void ThrowResumeModeRange(AddonState* state, v8::Isolate* isolate,
+                                                         v8::Local<v8::Value> mode) {
+  ThrowArgRange(state, isolate, "mode", Expected::kResumeMode, mode,
+                {{"minimum", "0"}, {"maximum", std::to_string(kResumeModeCount - 1)}});
+}
+
 // generator[kResume](mode, value, asyncId): the value the body suspended with or
-// returned; status[kOutcome] tells which. The first call starts the body on
+// returned; status[StatusSlot.Outcome] tells which. The first call starts the body on
 // the generator's fiber (lib's fiberMain takes the body from the module
 // variables the caller set; it never sees the Generator).
 void Resume(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto [co, state] = ReceiverOf(info);
   v8::Isolate* isolate = info.GetIsolate();
   // A finished generator has forgotten its Coroutine (Forget()).
-  if (co == nullptr) return ThrowError(isolate, "ERR_GENERATOR_DONE", "The generator has finished");
-  if (co->state == CoroutineState::kRunning) {
-    return ThrowError(isolate, "ERR_GENERATOR_RUNNING", "The generator is already running");
-  }
+  if (co == nullptr) return ThrowContractError(isolate, ErrorId::kGeneratorDone);
+  if (co->state == CoroutineState::kRunning) return ThrowContractError(isolate, ErrorId::kGeneratorRunning);
   v8::Local<v8::Value> mode = info[0];
-  if (!mode->IsInt32()) return ThrowTypeError(isolate, "Expected mode to be an integer");
+  if (!mode->IsInt32()) return ThrowArgType(state, isolate, "mode", Expected::kInteger, mode);
   int m = mode.As<v8::Int32>()->Value();
-  if (m < 0 || m > 2) return ThrowRangeError(isolate, "Invalid resume mode");
+  if (m < 0 || m >= kResumeModeCount) return ThrowResumeModeRange(state, isolate, mode);
   co->resume_async_id = ExecutionAsyncId(isolate, info[2]);
   state->runtime->Resume(co, static_cast<ResumeMode>(m), info[1], info);
   Deliver(state, co, info);
@@ -262,7 +246,7 @@ void Suspend(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   if (!RequireRuntime(state, isolate)) return;
   Coroutine* co = state->runtime->current_coroutine();
-  if (co == nullptr) return ThrowError(isolate, "ERR_NOT_IN_GENERATOR", "suspend() called outside of a generator");
+  if (co == nullptr) return ThrowContractError(isolate, ErrorId::kSuspendOutside);
   if (RefuseSuspendInAsyncScope(isolate, co, info[1])) return;
   if (RefuseLeaving(isolate, state->runtime.get(), co)) return;
   if (!info[2]->IsTrue()) return SuspendRunning(state, co, info, info[0]);
@@ -279,12 +263,11 @@ void SuspendFrom(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   if (!RequireRuntime(state, isolate)) return;
   Coroutine* co = state->runtime->current_coroutine();
-  if (co == nullptr) return ThrowError(isolate, "ERR_NOT_IN_GENERATOR", "suspend() called outside of a generator");
+  if (co == nullptr) return ThrowContractError(isolate, ErrorId::kSuspendOutside);
   // By id, also for a generator being unwound after its collection: its
   // cleanup code using another generator's yielder is as wrong as anywhere.
   if (!info[0]->IsNumber() || info[0].As<v8::Number>()->Value() != co->id) {
-    return ThrowError(isolate, "ERR_WRONG_GENERATOR",
-                      "This yielder belongs to a generator that is not the innermost running one");
+    return ThrowContractError(isolate, ErrorId::kWrongGenerator);
   }
   if (RefuseSuspendInAsyncScope(isolate, co, info[2])) return;
   if (RefuseLeaving(isolate, state->runtime.get(), co)) return;
@@ -295,7 +278,7 @@ void SuspendFrom(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void DeliverResult(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   if (!state->runtime || state->runtime->current_coroutine() == nullptr) {
-    return ThrowError(info.GetIsolate(), "ERR_NOT_IN_GENERATOR", "deliver() called outside of a fiber");
+    return ThrowContractError(info.GetIsolate(), ErrorId::kFiberCallOutside, {{"function", "deliver"}});
   }
   state->runtime->Deliver(info[0]->IsTrue(), info[1]);
 }
@@ -306,7 +289,7 @@ void DeliverResult(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void ParkFiber(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   if (!state->runtime || state->runtime->current_coroutine() == nullptr) {
-    return ThrowError(info.GetIsolate(), "ERR_NOT_IN_GENERATOR", "park() called outside of a fiber");
+    return ThrowContractError(info.GetIsolate(), ErrorId::kFiberCallOutside, {{"function", "park"}});
   }
   info.GetReturnValue().Set(state->runtime->Park() != nullptr);
 }
@@ -320,14 +303,15 @@ void Discard(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Forget(state, co, info.This());
 }
 
-// generator[kStackUsage](): [bytes of the generator's stack ever touched,
-// counted from its base, and the bytes below V8's JS limit among them].
+// generator[kStackUsage](): { used, belowLimit }: bytes of the generator's
+// stack ever touched, counted from its base, and the bytes below V8's JS
+// limit among them.
 // Untouched pages of a fresh mapping read as zeros, so the deepest non-zero
 // word marks the high-water mark. For tests and diagnostics.
 void StackUsage(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto [co, state] = ReceiverOf(info);
   v8::Isolate* isolate = info.GetIsolate();
-  if (co == nullptr || co->fiber == nullptr) return ThrowTypeError(isolate, "Expected a generator that has not finished");
+  if (co == nullptr || co->fiber == nullptr) return ThrowContractError(isolate, ErrorId::kStackUsageDone);
   Fiber* fiber = co->fiber;
   auto* limit = static_cast<const std::uintptr_t*>(fiber->stack.limit());
   auto* base = static_cast<const std::uintptr_t*>(fiber->stack.base());
@@ -336,8 +320,11 @@ void StackUsage(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto deepest = reinterpret_cast<std::uintptr_t>(p);
   double used = static_cast<double>(reinterpret_cast<std::uintptr_t>(base) - deepest);
   double below = deepest < fiber->js_limit ? static_cast<double>(fiber->js_limit - deepest) : 0;
-  v8::Local<v8::Value> values[] = {v8::Number::New(isolate, used), v8::Number::New(isolate, below)};
-  info.GetReturnValue().Set(v8::Array::New(isolate, values, 2));
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Object> record = v8::Object::New(isolate);
+  record->CreateDataProperty(context, String(isolate, "used"), v8::Number::New(isolate, used)).Check();
+  record->CreateDataProperty(context, String(isolate, "belowLimit"), v8::Number::New(isolate, below)).Check();
+  info.GetReturnValue().Set(record);
 }
 
 // current(): the innermost running Generator, if any (undefined inside a
@@ -354,7 +341,7 @@ void Current(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void Reap(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
-  state->status[kCollectedPending] = 0;
+  Status(state, StatusSlot::kCollectedPending) = 0;
   if (!state->runtime) return;
   Runtime* runtime = state->runtime.get();
   while (Coroutine* co = runtime->TakeCollected()) {
@@ -386,20 +373,23 @@ void Reap(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().SetUndefined();
 }
 
-// setHooks(GeneratorReturn, warn, reaper, fiberMain): lib's parts. The
-// first copy of lib loaded in the isolate keeps them: its fiberMain is
+// setHooks(GeneratorReturn, warn, reaper, fiberMain, describe): lib's parts.
+// The first copy of lib loaded in the isolate keeps them: its fiberMain is
 // already on fibers' stacks (a later copy hands out the first one's
 // exports, see shareLibrary()).
 void SetHooks(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
-  for (int i = 0; i < 4; i++) {
-    if (!info[i]->IsFunction()) return ThrowTypeError(info.GetIsolate(), "Expected functions");
+  v8::Isolate* isolate = info.GetIsolate();
+  const char* names[] = {"generatorReturn", "warn", "reaper", "fiberMain", "describe"};
+  for (int i = 0; i < 5; i++) {
+    if (!info[i]->IsFunction()) return ThrowArgType(state, isolate, names[i], Expected::kFunction, info[i]);
   }
   if (!state->generator_return.IsEmpty()) return;
-  state->generator_return.Reset(info.GetIsolate(), info[0].As<v8::Function>());
-  state->warn.Reset(info.GetIsolate(), info[1].As<v8::Function>());
-  state->reaper.Reset(info.GetIsolate(), info[2].As<v8::Function>());
-  if (state->runtime) state->runtime->set_fiber_main(info.GetIsolate(), info[3].As<v8::Function>());
+  state->generator_return.Reset(isolate, info[0].As<v8::Function>());
+  state->warn.Reset(isolate, info[1].As<v8::Function>());
+  state->reaper.Reset(isolate, info[2].As<v8::Function>());
+  if (state->runtime) state->runtime->set_fiber_main(isolate, info[3].As<v8::Function>());
+  state->describe.Reset(isolate, info[4].As<v8::Function>());
 }
 
 // enterWatchdog() / leaveWatchdog(): lib's wrapper around vm calls that
@@ -427,11 +417,19 @@ void Exiting(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (state->runtime) state->runtime->current_context()->exiting = true;
 }
 
+// setPoolSize(size): Generator.poolSize's setter, which checks the size
+// first, in the same words.
 void SetPoolSize(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
-  if (!state->runtime) return;
-  if (!info[0]->IsUint32()) return ThrowTypeError(info.GetIsolate(), "Expected a non-negative integer");
-  state->runtime->set_pool_limit(info[0].As<v8::Uint32>()->Value());
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!info[0]->IsNumber()) return ThrowArgType(state, isolate, "poolSize", Expected::kNumber, info[0]);
+  double size = info[0].As<v8::Number>()->Value();
+  // -0 passes (it is 0), as it does lib's check.
+  if (!(std::trunc(size) == size && size >= 0 && size <= static_cast<double>(kMaximumPoolSize))) {
+    return ThrowArgRange(state, isolate, "poolSize", Expected::kPoolSize, info[0],
+                         {{"maximum", std::to_string(kMaximumPoolSize)}});
+  }
+  if (state->runtime) state->runtime->set_pool_limit(static_cast<std::size_t>(size));
 }
 
 }  // namespace

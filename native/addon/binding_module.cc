@@ -24,30 +24,9 @@
 namespace fringe {
 namespace binding {
 
-void Throw(v8::Isolate* isolate, ErrorKind kind, const char* code, const std::string& message) {
-  v8::Local<v8::String> text = String(isolate, message.c_str());
-  v8::Local<v8::Value> error = kind == ErrorKind::kTypeError    ? v8::Exception::TypeError(text)
-                               : kind == ErrorKind::kRangeError ? v8::Exception::RangeError(text)
-                                                                : v8::Exception::Error(text);
-  if (code != nullptr) {
-    error.As<v8::Object>()->Set(isolate->GetCurrentContext(), String(isolate, "code"), String(isolate, code)).Check();
-  }
-  isolate->ThrowException(error);
-}
-void ThrowError(v8::Isolate* isolate, const char* code, const std::string& message) {
-  Throw(isolate, ErrorKind::kError, code, message);
-}
-void ThrowTypeError(v8::Isolate* isolate, const std::string& message) {
-  Throw(isolate, ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE", message);
-}
-void ThrowRangeError(v8::Isolate* isolate, const std::string& message) {
-  Throw(isolate, ErrorKind::kRangeError, "ERR_OUT_OF_RANGE", message);
-}
-
 bool RequireRuntime(AddonState* state, v8::Isolate* isolate) {
   if (state->runtime) return true;
-  ThrowError(isolate, "ERR_UNSUPPORTED_RUNTIME",
-             "JavaScript generators are not supported here: " + state->unsupported_reason);
+  ThrowContractError(isolate, ErrorId::kUnsupportedRuntime, {{"reason", state->unsupported_reason}});
   return false;
 }
 
@@ -156,7 +135,7 @@ void MakeRegistry(v8::Local<v8::Context> context) {
 void ClaimPackage(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
-  if (!info[0]->IsString()) return ThrowTypeError(isolate, "Expected dir to be a string");
+  if (!info[0]->IsString()) return ThrowArgType(state, isolate, "dir", Expected::kString, info[0]);
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   v8::Local<v8::Object> registry = Registry(context);
   if (registry.IsEmpty()) return;
@@ -182,7 +161,7 @@ void ClaimPackage(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void ShareLibrary(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
-  if (!info[0]->IsObject()) return ThrowTypeError(isolate, "Expected exports to be an object");
+  if (!info[0]->IsObject()) return ThrowArgType(state, isolate, "exports", Expected::kObject, info[0]);
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   if (state->guest) {
     v8::Local<v8::Object> registry = Registry(context);
@@ -199,22 +178,24 @@ void ShareLibrary(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 
-// stats(): [live generators, pooled stacks, pool limit, settled archived
-// states, scavenges that skipped settled states, states they skipped]
+// stats(): counters of this isolate's generators and stacks, for tests and
+// diagnostics (all 0 without a Runtime).
 void Stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
   Runtime* runtime = state->runtime.get();
-  auto number = [&](double value) { return v8::Number::New(isolate, runtime ? value : 0); };
-  v8::Local<v8::Value> values[] = {
-      number(runtime ? static_cast<double>(runtime->live_coroutines()) : 0),
-      number(runtime ? static_cast<double>(runtime->pooled()) : 0),
-      number(runtime ? static_cast<double>(runtime->pool_limit()) : 0),
-      number(runtime ? static_cast<double>(runtime->scavenge_filter().settled()) : 0),
-      number(runtime ? static_cast<double>(runtime->scavenge_filter().filtered_scavenges()) : 0),
-      number(runtime ? static_cast<double>(runtime->scavenge_filter().skipped_states()) : 0),
+  v8::Local<v8::Object> stats = v8::Object::New(isolate);
+  auto set = [&](const char* name, auto value) {
+    stats->CreateDataProperty(context, String(isolate, name), v8::Number::New(isolate, static_cast<double>(value))).Check();
   };
-  info.GetReturnValue().Set(v8::Array::New(isolate, values, 6));
+  set("liveGenerators", runtime ? runtime->live_coroutines() : 0);
+  set("pooledStacks", runtime ? runtime->pooled() : 0);
+  set("poolLimit", runtime ? runtime->pool_limit() : 0);
+  set("settledStates", runtime ? runtime->scavenge_filter().settled() : 0);  // archived states scavenges may skip
+  set("filteredScavenges", runtime ? runtime->scavenge_filter().filtered_scavenges() : 0);  // scavenges that skipped some
+  set("skippedStates", runtime ? runtime->scavenge_filter().skipped_states() : 0);  // states they skipped
+  info.GetReturnValue().Set(stats);
 }
 
 // --- Module -----------------------------------------------------------------
@@ -252,6 +233,7 @@ void Cleanup(void* data) {
   state->warn.Reset();
   state->reap.Reset();
   state->reaper.Reset();
+  state->describe.Reset();
   if (state->reap_signal_open) {
     uv_close(reinterpret_cast<uv_handle_t*>(&state->reap_signal),
              [](uv_handle_t* handle) { delete static_cast<AddonState*>(handle->data); });
@@ -297,7 +279,7 @@ AddonState* StateFor(v8::Isolate* isolate, bool* created, bool guest, bool agree
     state->guest = true;
     state->agrees = agrees;
     state->unsupported_reason = "another copy of fringe owns generators in this thread";
-    state->status = new std::int32_t[kStatusSlots]();
+    state->status = new std::int32_t[kStatusSlotCount]();
     states[isolate] = state;
     return state;
   }
@@ -307,7 +289,7 @@ AddonState* StateFor(v8::Isolate* isolate, bool* created, bool guest, bool agree
   } else {
     state->unsupported_reason = error;
   }
-  state->status = new std::int32_t[kStatusSlots]();
+  state->status = new std::int32_t[kStatusSlotCount]();
   uv_loop_t* loop = node::GetCurrentEventLoop(isolate);
   if (state->runtime && loop != nullptr && uv_async_init(loop, &state->reap_signal, &OnReapSignal) == 0) {
     state->reap_signal.data = state;
@@ -370,11 +352,12 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Context> context) {
   SetMethod(context, exports, "stats", Stats, data);
   InitializeNativeBench(context, exports);
   InitializeTestHooks(context, exports);
+  ExportContract(context, exports);
 
   std::shared_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
-      state->status, kStatusSlots * sizeof(std::int32_t), [](void*, size_t, void*) {}, nullptr);
+      state->status, kStatusSlotCount * sizeof(std::int32_t), [](void*, size_t, void*) {}, nullptr);
   v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, store);
-  exports->Set(context, String(isolate, "status"), v8::Int32Array::New(buffer, 0, kStatusSlots)).Check();
+  exports->Set(context, String(isolate, "status"), v8::Int32Array::New(buffer, 0, kStatusSlotCount)).Check();
   exports->Set(context, String(isolate, "supported"), v8::Boolean::New(isolate, state->runtime != nullptr)).Check();
   // Where V8's internals were found: "dynamic symbols" or ".symtab".
   exports->Set(context, String(isolate, "symbolSource"), String(isolate, V8Layout::Get().symbol_source())).Check();

@@ -1,6 +1,7 @@
 // OsStack handles (lib/stack.ts): guarded stacks a Generator can run on,
 // owned by a JavaScript object until a generator takes them.
 
+#include <cmath>
 #include <string>
 #include <system_error>
 
@@ -14,6 +15,27 @@ StackBox* UnwrapStack(AddonState* state, v8::Local<v8::Value> value) {
   v8::Local<v8::Object> object = value.As<v8::Object>();
   if (object->InternalFieldCount() != kStackFields || GetInternalPointer(object, 1) != state) return nullptr;
   return static_cast<StackBox*>(GetInternalPointer(object, 0));
+}
+
+bool CheckStackSize(AddonState* state, v8::Isolate* isolate, const char* argument, Expected type,
+                    v8::Local<v8::Value> value, std::size_t* size) {
+  if (!value->IsNumber()) {
+    ThrowArgType(state, isolate, argument, type, value);
+    return false;
+  }
+  double bytes = value.As<v8::Number>()->Value();
+  if (!(std::trunc(bytes) == bytes && bytes >= static_cast<double>(Runtime::kMinimumStackSize) &&
+        bytes <= static_cast<double>(kMaximumStackSize))) {
+    ThrowArgRange(state, isolate, argument, Expected::kStackSize, value,
+                  {{"minimum", std::to_string(Runtime::kMinimumStackSize)}, {"maximum", std::to_string(kMaximumStackSize)}});
+    return false;
+  }
+  *size = static_cast<std::size_t>(bytes);
+  return true;
+}
+
+void ThrowStackAllocation(v8::Isolate* isolate, std::size_t size, const std::string& reason) {
+  ThrowContractError(isolate, ErrorId::kStackAllocation, {{"size", std::to_string(size)}, {"reason", reason}});
 }
 
 namespace {
@@ -43,44 +65,45 @@ v8::Local<v8::Object> WrapStack(AddonState* state, v8::Isolate* isolate, Budgete
   return object;
 }
 
-// createStack(size: number): handle. Sizes are validated in lib/stack.ts.
+// createStack(size: number): handle. lib/stack.ts checks the size first,
+// in the same words.
 void CreateStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
-  if (!info[0]->IsNumber()) return ThrowTypeError(isolate, "Expected size to be a number");
-  double size = info[0].As<v8::Number>()->Value();
-  if (!(size >= 0 && size <= 9007199254740991.0)) return ThrowRangeError(isolate, "Invalid stack size");
+  std::size_t size;
+  if (!CheckStackSize(state, isolate, "size", Expected::kBytes, info[0], &size)) return;
   std::error_code error;
   std::string reason;
-  BudgetedStack stack = BudgetedStack::Allocate(static_cast<std::size_t>(size), error, &reason);
-  if (error) {
-    return ThrowError(isolate, "ERR_STACK_ALLOCATION",
-                      "Cannot map a stack of " + std::to_string(static_cast<std::size_t>(size)) + " bytes: " + reason);
-  }
+  BudgetedStack stack = BudgetedStack::Allocate(size, error, &reason);
+  if (error) return ThrowStackAllocation(isolate, size, reason);
   info.GetReturnValue().Set(WrapStack(state, isolate, std::move(stack)));
 }
 
-// stackInfo(handle): [size, base, limit, inUse, released]
+// stackInfo(handle): { size, base, limit, inUse, released }. Not on the
+// resume path: OsStack's getters, and a Generator made on an OsStack.
 void StackInfo(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
   StackBox* box = UnwrapStack(state, info[0]);
-  if (box == nullptr) return ThrowTypeError(isolate, "Expected an OsStack");
-  v8::Local<v8::Value> values[] = {
-      v8::Number::New(isolate, static_cast<double>(box->size)),
-      v8::BigInt::NewFromUnsigned(isolate, reinterpret_cast<std::uintptr_t>(box->base)),
-      v8::BigInt::NewFromUnsigned(isolate, reinterpret_cast<std::uintptr_t>(box->limit)),
-      v8::Boolean::New(isolate, box->user != nullptr),
-      v8::Boolean::New(isolate, box->user == nullptr && !box->stack),
+  if (box == nullptr) return ThrowArgType(state, isolate, "stack", Expected::kOsStack, info[0]);
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Object> record = v8::Object::New(isolate);
+  auto set = [&](const char* name, v8::Local<v8::Value> value) {
+    record->CreateDataProperty(context, String(isolate, name), value).Check();
   };
-  info.GetReturnValue().Set(v8::Array::New(isolate, values, 5));
+  set("size", v8::Number::New(isolate, static_cast<double>(box->size)));
+  set("base", v8::BigInt::NewFromUnsigned(isolate, reinterpret_cast<std::uintptr_t>(box->base)));
+  set("limit", v8::BigInt::NewFromUnsigned(isolate, reinterpret_cast<std::uintptr_t>(box->limit)));
+  set("inUse", v8::Boolean::New(isolate, box->user != nullptr));
+  set("released", v8::Boolean::New(isolate, box->user == nullptr && !box->stack));
+  info.GetReturnValue().Set(record);
 }
 
 // releaseStack(handle): true if unmapped (or already), false while in use.
 void ReleaseStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   StackBox* box = UnwrapStack(state, info[0]);
-  if (box == nullptr) return ThrowTypeError(info.GetIsolate(), "Expected an OsStack");
+  if (box == nullptr) return ThrowArgType(state, info.GetIsolate(), "stack", Expected::kOsStack, info[0]);
   if (box->user != nullptr) return info.GetReturnValue().Set(false);
   box->stack.release();
   info.GetReturnValue().Set(true);
@@ -91,12 +114,12 @@ void ReleaseStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void TakeStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
-  if (!info[0]->IsNumber()) return ThrowTypeError(isolate, "Expected size to be a number");
+  std::size_t size;
+  if (!CheckStackSize(state, isolate, "size", Expected::kBytes, info[0], &size)) return;
   std::error_code error;
   std::string reason;
-  auto size = static_cast<std::size_t>(info[0].As<v8::Number>()->Value());
   BudgetedStack stack = BudgetedStack::Allocate(size, error, &reason);
-  if (error) return ThrowError(isolate, "ERR_STACK_ALLOCATION", "Cannot map a stack of " + std::to_string(size) + " bytes: " + reason);
+  if (error) return ThrowStackAllocation(isolate, size, reason);
   info.GetReturnValue().Set(WrapStack(state, isolate, std::move(stack)));
 }
 
