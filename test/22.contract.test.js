@@ -50,6 +50,24 @@ describe('the JS<->C++ contract', () => {
     assert.equal(binding.status[slot], Threw);
   });
 
+  it('stackInfo(), stats() and a generator\'s stack usage are records with named fields', () => {
+    const stack = new OsStack();
+    const info = binding.stackInfo(stackHandle(stack));
+    assert.deepStrictEqual(Object.keys(info), ['size', 'base', 'limit', 'inUse', 'released']);
+    assert.deepStrictEqual([info.size, info.base, info.limit, info.inUse, info.released], [stack.size, stack.base, stack.limit, false, false]);
+    assert.equal(info.base - info.limit, BigInt(info.size));
+    const stats = binding.stats();
+    assert.deepStrictEqual(Object.keys(stats), ['liveGenerators', 'pooledStacks', 'poolLimit', 'settledStates', 'filteredScavenges', 'skippedStates']);
+    assert.equal(stats.poolLimit, Generator.poolSize);
+    const g = new Generator(() => suspend(), stack);
+    g.resume();
+    const usage = g[binding.kStackUsage]();
+    assert.deepStrictEqual(Object.keys(usage), ['used', 'belowLimit']);
+    assert.ok(usage.used > 0 && usage.used <= stack.size, `used ${usage.used}`);
+    assert.equal(binding.stats().liveGenerators, stats.liveGenerators + 1);
+    g.return();
+  });
+
   it('lib refuses at load an addon compiled with another contract, naming both digests', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fringe-contract-'));
     try {

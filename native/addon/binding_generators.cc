@@ -320,11 +320,8 @@ void StackUsage(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto deepest = reinterpret_cast<std::uintptr_t>(p);
   double used = static_cast<double>(reinterpret_cast<std::uintptr_t>(base) - deepest);
   double below = deepest < fiber->js_limit ? static_cast<double>(fiber->js_limit - deepest) : 0;
-  v8::Local<v8::Context> context = isolate->GetCurrentContext();
-  v8::Local<v8::Object> record = v8::Object::New(isolate);
-  record->CreateDataProperty(context, String(isolate, "used"), v8::Number::New(isolate, used)).Check();
-  record->CreateDataProperty(context, String(isolate, "belowLimit"), v8::Number::New(isolate, below)).Check();
-  info.GetReturnValue().Set(record);
+  v8::Local<v8::Value> values[] = {v8::Number::New(isolate, used), v8::Number::New(isolate, below)};
+  info.GetReturnValue().Set(Record(state, isolate, {"used", "belowLimit"}, values));
 }
 
 // current(): the innermost running Generator, if any (undefined inside a

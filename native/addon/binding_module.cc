@@ -42,6 +42,33 @@ v8::Local<v8::Function> SetMethod(v8::Local<v8::Context> context, v8::Local<v8::
   return fn;
 }
 
+v8::Local<v8::Object> Record(AddonState* state, v8::Isolate* isolate, std::initializer_list<const char*> fields,
+                             v8::Local<v8::Value>* values) {
+  constexpr std::size_t kMaximumFields = 8;
+  v8::Local<v8::Name> keys[kMaximumFields];
+  std::size_t count = 0;
+  for (const char* field : fields) {
+    if (count == kMaximumFields) break;
+    v8::Local<v8::String> key;
+    // By the literal's address: each call site passes the same pointers.
+    for (const auto& [name, interned] : state->record_keys) {
+      if (name == field) {
+        key = interned.Get(isolate);
+        break;
+      }
+    }
+    if (key.IsEmpty()) {
+      key = v8::String::NewFromUtf8(isolate, field, v8::NewStringType::kInternalized).ToLocalChecked();
+      state->record_keys.emplace_back(field, v8::Global<v8::String>(isolate, key));
+    }
+    keys[count++] = key;
+  }
+  if (state->record_prototype.IsEmpty()) {
+    state->record_prototype.Reset(isolate, v8::Object::New(isolate)->GetPrototype().As<v8::Object>());
+  }
+  return v8::Object::New(isolate, state->record_prototype.Get(isolate), keys, values, count);
+}
+
 namespace {
 
 // One AddonState per isolate, shared by every load of the module in it
@@ -183,18 +210,20 @@ void ShareLibrary(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void Stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
-  v8::Local<v8::Context> context = isolate->GetCurrentContext();
   Runtime* runtime = state->runtime.get();
-  v8::Local<v8::Object> stats = v8::Object::New(isolate);
-  auto set = [&](const char* name, auto value) {
-    stats->CreateDataProperty(context, String(isolate, name), v8::Number::New(isolate, static_cast<double>(value))).Check();
+  auto number = [&](auto value) -> v8::Local<v8::Value> { return v8::Number::New(isolate, static_cast<double>(value)); };
+  v8::Local<v8::Value> values[] = {
+      number(runtime ? runtime->live_coroutines() : 0),
+      number(runtime ? runtime->pooled() : 0),
+      number(runtime ? runtime->pool_limit() : 0),
+      number(runtime ? runtime->scavenge_filter().settled() : 0),             // archived states scavenges may skip
+      number(runtime ? runtime->scavenge_filter().filtered_scavenges() : 0),  // scavenges that skipped some
+      number(runtime ? runtime->scavenge_filter().skipped_states() : 0),      // states they skipped
   };
-  set("liveGenerators", runtime ? runtime->live_coroutines() : 0);
-  set("pooledStacks", runtime ? runtime->pooled() : 0);
-  set("poolLimit", runtime ? runtime->pool_limit() : 0);
-  set("settledStates", runtime ? runtime->scavenge_filter().settled() : 0);  // archived states scavenges may skip
-  set("filteredScavenges", runtime ? runtime->scavenge_filter().filtered_scavenges() : 0);  // scavenges that skipped some
-  set("skippedStates", runtime ? runtime->scavenge_filter().skipped_states() : 0);  // states they skipped
+  v8::Local<v8::Object> stats = Record(state, isolate,
+                                       {"liveGenerators", "pooledStacks", "poolLimit", "settledStates",
+                                        "filteredScavenges", "skippedStates"},
+                                       values);
   info.GetReturnValue().Set(stats);
 }
 
@@ -229,6 +258,8 @@ void Cleanup(void* data) {
   state->runtime.reset();
   state->library.Reset();
   state->stack_template.Reset();
+  state->record_prototype.Reset();
+  state->record_keys.clear();
   state->generator_return.Reset();
   state->warn.Reset();
   state->reap.Reset();

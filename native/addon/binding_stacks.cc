@@ -86,16 +86,14 @@ void StackInfo(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   StackBox* box = UnwrapStack(state, info[0]);
   if (box == nullptr) return ThrowArgType(state, isolate, "stack", Expected::kOsStack, info[0]);
-  v8::Local<v8::Context> context = isolate->GetCurrentContext();
-  v8::Local<v8::Object> record = v8::Object::New(isolate);
-  auto set = [&](const char* name, v8::Local<v8::Value> value) {
-    record->CreateDataProperty(context, String(isolate, name), value).Check();
+  v8::Local<v8::Value> values[] = {
+      v8::Number::New(isolate, static_cast<double>(box->size)),
+      v8::BigInt::NewFromUnsigned(isolate, reinterpret_cast<std::uintptr_t>(box->base)),
+      v8::BigInt::NewFromUnsigned(isolate, reinterpret_cast<std::uintptr_t>(box->limit)),
+      v8::Boolean::New(isolate, box->user != nullptr),
+      v8::Boolean::New(isolate, box->user == nullptr && !box->stack),
   };
-  set("size", v8::Number::New(isolate, static_cast<double>(box->size)));
-  set("base", v8::BigInt::NewFromUnsigned(isolate, reinterpret_cast<std::uintptr_t>(box->base)));
-  set("limit", v8::BigInt::NewFromUnsigned(isolate, reinterpret_cast<std::uintptr_t>(box->limit)));
-  set("inUse", v8::Boolean::New(isolate, box->user != nullptr));
-  set("released", v8::Boolean::New(isolate, box->user == nullptr && !box->stack));
+  v8::Local<v8::Object> record = Record(state, isolate, {"size", "base", "limit", "inUse", "released"}, values);
   info.GetReturnValue().Set(record);
 }
 
