@@ -253,7 +253,7 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     if (!Number.isInteger(size) || size < 0 || size > MAXIMUM_POOL_SIZE) {
       throw rangeError('poolSize', expected('poolSize', { maximum: MAXIMUM_POOL_SIZE }), size);
     }
-    binding.setPoolSize(size + 0);  // -0 passes the checks above but is not a uint32 to V8
+    binding.setPoolSize(size);
   }
 
   #run(mode: ResumeMode, input: unknown): unknown {

@@ -60,9 +60,8 @@ struct AddonState {
   bool agrees = false;  // a guest whose interface is the owner's
   std::int32_t* status = nullptr;  // shared with lib as an Int32Array, indexed by StatusSlot
   v8::Global<v8::ObjectTemplate> stack_template;
-  // Named records returned to lib (see Record): their field names, interned
-  // once, and the prototype they get (Object.prototype).
-  v8::Global<v8::Object> record_prototype;
+  // The field names of the named records returned to lib (see Record),
+  // interned once.
   std::vector<std::pair<const char*, v8::Global<v8::String>>> record_keys;
   v8::Global<v8::Function> generator_return;  // lib's GeneratorReturn class
   v8::Global<v8::Function> warn;              // lib's report of what unwinding threw
@@ -105,8 +104,8 @@ void ThrowArgRange(AddonState* state, v8::Isolate* isolate, const char* argument
 
 /// A record { field: value, ... } for lib (stackInfo(), stats(), a
 /// generator's stack usage), where `fields` names each value. The keys are
-/// interned once per isolate and the object is made in one call, with
-/// Object.prototype. Off the resume path only: a record costs a few hundred
+/// interned once per isolate and the object is made in one call, with a
+/// null prototype. Off the resume path only: a record costs a few hundred
 /// nanoseconds more than the positional array it replaced (docs/DESIGN.md).
 v8::Local<v8::Object> Record(AddonState* state, v8::Isolate* isolate, std::initializer_list<const char*> fields,
                              v8::Local<v8::Value>* values);

@@ -63,10 +63,9 @@ v8::Local<v8::Object> Record(AddonState* state, v8::Isolate* isolate, std::initi
     }
     keys[count++] = key;
   }
-  if (state->record_prototype.IsEmpty()) {
-    state->record_prototype.Reset(isolate, v8::Object::New(isolate)->GetPrototype().As<v8::Object>());
-  }
-  return v8::Object::New(isolate, state->record_prototype.Get(isolate), keys, values, count);
+  // No prototype: a record is data for lib, and reading a field never
+  // reaches Object.prototype.
+  return v8::Object::New(isolate, v8::Null(isolate), keys, values, count);
 }
 
 namespace {
@@ -258,7 +257,6 @@ void Cleanup(void* data) {
   state->runtime.reset();
   state->library.Reset();
   state->stack_template.Reset();
-  state->record_prototype.Reset();
   state->record_keys.clear();
   state->generator_return.Reset();
   state->warn.Reset();
