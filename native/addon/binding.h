@@ -113,9 +113,17 @@ v8::Local<v8::Object> Record(AddonState* state, v8::Isolate* isolate, std::initi
 /// Adds `contract` (contract.h's tables) to the exports, for lib's check.
 void ExportContract(v8::Local<v8::Context> context, v8::Local<v8::Object> exports);
 
+/// Throws ERR_UNSUPPORTED_RUNTIME with the reason this isolate has no Runtime.
+void ThrowUnsupportedRuntime(AddonState* state, v8::Isolate* isolate);
+
 /// Throws ERR_UNSUPPORTED_RUNTIME and returns false when this isolate has no
-/// Runtime (an unsupported Node, or a guest copy).
-bool RequireRuntime(AddonState* state, v8::Isolate* isolate);
+/// Runtime (an unsupported Node, or a guest copy). Inline: suspend() and
+/// Yielder#suspend() ask on every switch.
+inline bool RequireRuntime(AddonState* state, v8::Isolate* isolate) {
+  if (__builtin_expect(state->runtime != nullptr, 1)) return true;
+  ThrowUnsupportedRuntime(state, isolate);
+  return false;
+}
 
 /// Adds a function `name` to `target`, with `data` (the AddonState) as its data.
 v8::Local<v8::Function> SetMethod(v8::Local<v8::Context> context, v8::Local<v8::Object> target, const char* name,

@@ -24,10 +24,8 @@
 namespace fringe {
 namespace binding {
 
-bool RequireRuntime(AddonState* state, v8::Isolate* isolate) {
-  if (state->runtime) return true;
+void ThrowUnsupportedRuntime(AddonState* state, v8::Isolate* isolate) {
   ThrowContractError(isolate, ErrorId::kUnsupportedRuntime, {{"reason", state->unsupported_reason}});
-  return false;
 }
 
 v8::Local<v8::Function> SetMethod(v8::Local<v8::Context> context, v8::Local<v8::Object> target, const char* name,
