@@ -3,7 +3,10 @@
     {
       "target_name": "fringe",
       "sources": [
-        "native/addon/binding.cc",
+        "native/addon/binding_errors.cc",
+        "native/addon/binding_generators.cc",
+        "native/addon/binding_module.cc",
+        "native/addon/binding_stacks.cc",
         "native/addon/mapping_budget.cc",
         "native/addon/native_bench.cc",
         "native/addon/runtime.cc",

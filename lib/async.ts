@@ -20,9 +20,9 @@
 
 import { AsyncResource, executionAsyncId } from 'node:async_hooks';
 import { binding } from './binding';
-import { error, typeError } from './errors';
+import { error, expected, typeError } from './errors';
 import { Generator } from './generator';
-import { OsStack, claimsOsStack, validateFreeStack, validateStackSize } from './stack';
+import { type OsStack, parseStackOption } from './stack';
 
 export interface RunOptions {
   /** The stack fn runs on: an OsStack, or a size in bytes (see Generator). */
@@ -38,7 +38,7 @@ const resumeGenerator = Generator.prototype.resume;
 const throwIntoGenerator = Generator.prototype.throw;
 
 function ownedByRun(): never {
-  throw error('ERR_OWNED_BY_RUN', 'Cannot resume a generator started by run(): run() resumes it when what it waits for settles');
+  throw error('ownedByRun');
 }
 
 let asyncIdOf: (generator: RunGenerator) => number;
@@ -121,7 +121,7 @@ class RunGenerator extends Generator<unknown, unknown, unknown> {
         if (this.state === 'done') return this.#resolve(out);
         // fn called suspend() itself: only wait()'s suspends can be resumed
         // sensibly here, so that suspend() throws.
-        out = this.#throwIn(error('ERR_SUSPEND_IN_RUN', 'suspend() called in a generator started by run(): it suspends only through wait()'));
+        out = this.#throwIn(error('suspendInRun'));
       }
     } catch (e) {
       this.#reject(e);
@@ -150,17 +150,14 @@ class RunGenerator extends Generator<unknown, unknown, unknown> {
  * (default: a pooled 1 MiB stack).
  */
 export function run<T>(fn: () => T, options?: RunOptions): Promise<Awaited<T>> {
-  if (typeof fn !== 'function') throw typeError('fn', 'a function', fn);
+  if (typeof fn !== 'function') throw typeError('fn', expected('function'), fn);
   let stack: OsStack | number | undefined;
   if (options !== undefined) {
-    if (options === null || typeof options !== 'object') throw typeError('options', 'an object', options);
+    if (options === null || typeof options !== 'object') throw typeError('options', expected('object'), options);
     stack = options.stack;
-    if (claimsOsStack(stack)) {
-      validateFreeStack(stack, 'options.stack');
-    } else if (stack !== undefined) {
-      if (typeof stack !== 'number') throw typeError('options.stack', 'an OsStack or a number of bytes', stack);
-      validateStackSize(stack, 'options.stack');
-    }
+    // Checked here so that the error names `options.stack`; the Generator
+    // constructor reads the same value again, as its `stack`.
+    parseStackOption(stack, 'options.stack');
   }
   let resolve!: (value: unknown) => void;
   let reject!: (reason: unknown) => void;
@@ -204,19 +201,9 @@ export function wait<T>(value: T | PromiseLike<T>): T {
 }
 
 function notInRun(generator: object | undefined): Error {
-  return generator === undefined
-    ? error('ERR_NOT_IN_GENERATOR', 'wait() called outside of run()')
-    : error(
-        'ERR_NOT_IN_GENERATOR',
-        'wait() called inside a Generator that run() did not start: wait() suspends only the generator of a run(), ' +
-          'so it cannot be called inside a Generator created within fn',
-      );
+  return generator === undefined ? error('waitOutsideRun') : error('waitInOtherGenerator');
 }
 
 function inNestedScope(): Error {
-  return error(
-    'ERR_ASYNC_SCOPE',
-    'wait() called inside an async scope entered within run() (AsyncResource#runInAsyncScope() or a function ' +
-      "bound with AsyncResource.bind()): suspending there would leave that scope on Node's async context stack",
-  );
+  return error('waitInAsyncScope');
 }

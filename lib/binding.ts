@@ -2,24 +2,13 @@
 // source install) and describes the shape of its private interface.
 
 import * as path from 'node:path';
+import { CONTRACT } from './contract';
 
-/** Resume modes and outcomes, as numbered in native/addon/runtime.h. */
-export const enum ResumeMode {
-  Next = 0,
-  Throw = 1,
-  Return = 2,
-}
-export const enum Outcome {
-  Yielded = 0,
-  Returned = 1,
-  Threw = 2,
-  Terminated = 3,
-}
-/** Slots of Binding.status. */
-export const enum StatusSlot {
-  Outcome = 0,
-  CollectedPending = 1,
-}
+// The numbers lib and the addon exchange (ResumeMode, Outcome, the
+// StatusSlot of Binding.status) are const enums in lib/contract.ts, which is
+// generated with the addon's contract.h from one source: tsc inlines them,
+// so the resume path reads plain numbers, and checkContract() below makes
+// sure the addon loaded was compiled with the same ones.
 
 /** An opaque native object: a stack. */
 export type NativeHandle = object & { readonly __native: unique symbol };
@@ -36,7 +25,36 @@ export interface NativeCoroutineClass {
   new (stack: NativeHandle | undefined, size: number, id: number): NativeCoroutine;
 }
 
+/** stackInfo(): what an OsStack is. */
+export interface StackInfo {
+  size: number;
+  base: bigint;
+  limit: bigint;
+  inUse: boolean;
+  released: boolean;
+}
+
+/** generator[kStackUsage](): bytes touched from the stack's base, and the bytes of them below the JS limit. */
+export interface StackUsage {
+  used: number;
+  belowLimit: number;
+}
+
+/** stats(): counters of this thread's generators (all 0 where generators are not supported). */
+export interface Stats {
+  liveGenerators: number;
+  pooledStacks: number;
+  poolLimit: number;
+  /** Archived states of suspended generators that minor GCs may skip (scavenge_filter.h). */
+  settledStates: number;
+  /** Scavenges that skipped settled states, and how many states they skipped. */
+  filteredScavenges: number;
+  skippedStates: number;
+}
+
 export interface Binding {
+  /** The contract the addon was compiled with (native/addon/contract.h): lib's CONTRACT, if they agree. */
+  readonly contract: typeof CONTRACT;
   readonly supported: boolean;
   readonly unsupportedReason?: string;
   /** Where V8's internals were found in the node executable: "dynamic symbols" or ".symtab". */
@@ -56,7 +74,7 @@ export interface Binding {
   readonly pageSize: number;
   /** Whether a debugger's step in progress is re-armed when its side resumes (see v8_thread_state.cc). */
   readonly debugStepping: boolean;
-  /** Shared with native code: see StatusSlot. */
+  /** Shared with native code, indexed by StatusSlot: the resume path's outcome without a call. */
   readonly status: Int32Array;
   readonly Coroutine: NativeCoroutineClass;
   /**
@@ -67,11 +85,10 @@ export interface Binding {
   readonly kResume: symbol;
   /** generator[kDiscard](): finishes a generator that never ran, releasing its stack. */
   readonly kDiscard: symbol;
-  /** generator[kStackUsage](): [bytes touched from the stack's base, bytes of them below the JS limit]. */
+  /** generator[kStackUsage](): a StackUsage. */
   readonly kStackUsage: symbol;
   createStack(size: number): NativeHandle;
-  /** [size, base, limit, inUse, released] */
-  stackInfo(stack: NativeHandle): [number, bigint, bigint, boolean, boolean];
+  stackInfo(stack: NativeHandle): StackInfo;
   releaseStack(stack: NativeHandle): boolean;
   takeStack(size: number): NativeHandle;
   /**
@@ -94,6 +111,7 @@ export interface Binding {
     warn: (error: unknown) => void,
     reaper: () => void,
     fiberMain: () => void,
+    describe: (value: unknown) => string,
   ): void;
   setPoolSize(size: number): void;
   /** Around a vm call with a watchdog (timeout, breakOnSigint): suspend() inside is refused (lib/nesting.ts). */
@@ -101,8 +119,7 @@ export interface Binding {
   leaveWatchdog(): void;
   /** From the first 'exit' listener: the running stack is exiting the process; suspend() there is refused. */
   exiting(): void;
-  /** [live generators, pooled stacks, pool limit, settled states, filtered scavenges, skipped states] */
-  stats(): [number, number, number, number, number, number];
+  stats(): Stats;
   benchNative(kind: 'swap' | 'generator' | 'swapcontext' | 'call', iterations: number): number;
   /** Only when FRINGE_TEST_HOOKS=1 was set at load (native/addon/test_hooks.cc): they crash on purpose. */
   readonly testHooks?: TestHooks;
@@ -140,8 +157,23 @@ function load(): Binding {
   }
 }
 
+// An addon built from another contract than this lib (a stale build/, a
+// prebuild of another version) would misread every resume: refuse it here,
+// naming both, rather than misbehave later.
+function checkContract(loaded: Binding): void {
+  const theirs = JSON.stringify(loaded.contract);
+  if (theirs === JSON.stringify(CONTRACT)) return;
+  const where = process.env.FRINGE_ADDON_PATH ?? 'the addon node-gyp-build found';
+  throw new Error(
+    `fringe: the native addon (${where}) was built from another JS<->C++ contract than this lib ` +
+      `(addon ${loaded.contract?.digest ?? 'without one'}, lib ${CONTRACT.digest}): rebuild it ` +
+      '(npm rebuild fringe) or install a matching version',
+  );
+}
+
 export const binding: Binding = load();
+checkContract(binding);
 // Another installed copy of fringe may own this thread's generators
-// (native/addon/binding.cc, "Copies"): then this copy says why it cannot run.
+// (native/addon/binding_module.cc, "Copies"): then this copy says why it cannot run.
 const refused = binding.claimPackage(path.join(__dirname, '..'));
 if (refused !== undefined) (binding as { unsupportedReason?: string }).unsupportedReason = refused;

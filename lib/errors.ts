@@ -1,46 +1,54 @@
-// Errors with stable codes, and argument checks whose messages name the
-// argument and what was expected (the native side uses the same wording).
+// Errors with stable codes, in the words of the JS<->C++ contract
+// (lib/contract.ts, generated from native/addon/contract.json like the
+// addon's contract.h): lib and the addon throw the same class, code and
+// message for the same mistake, whichever of them sees it.
 
-export type ErrorCode =
-  | 'ERR_GENERATOR_DONE'
-  | 'ERR_GENERATOR_RUNNING'
-  | 'ERR_GENERATOR_NOT_DONE'
-  | 'ERR_NOT_IN_GENERATOR'
-  | 'ERR_WRONG_GENERATOR'
-  | 'ERR_OWNED_BY_RUN'
-  | 'ERR_SUSPEND_IN_RUN'
-  | 'ERR_ASYNC_SCOPE'
-  | 'ERR_SUSPEND_IN_ASYNC_SCOPE'
-  | 'ERR_SUSPEND_IN_VM_TIMEOUT'
-  | 'ERR_SUSPEND_IN_EXIT'
-  | 'ERR_SUSPEND_IN_JOIN'
-  | 'ERR_SUSPEND_IN_MICROTASK'
-  | 'ERR_SUSPEND_IN_DEBUGGER'
-  | 'ERR_STACK_IN_USE'
-  | 'ERR_STACK_RELEASED'
-  | 'ERR_STACK_ALLOCATION'
-  | 'ERR_UNSUPPORTED_RUNTIME'
-  | 'ERR_INVALID_ARG_TYPE'
-  | 'ERR_OUT_OF_RANGE';
+import { ERRORS, EXPECTED, type ErrorCode, type ErrorId, type ExpectedId } from './contract';
+
+export type { ErrorCode };
 
 export interface FringeError extends Error {
   code: ErrorCode;
 }
 
-function withCode<E extends Error>(error: E, code: ErrorCode): E & { code: ErrorCode } {
-  Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: true, configurable: true });
-  return error as E & { code: ErrorCode };
+/** Values for the {name}s of a message template. */
+export type MessageParams = Readonly<Record<string, string | number>>;
+
+// Fills the {name}s of a template; a {name} without a value stays as it is
+// (the addon's Format() does the same).
+function format(template: string, params: MessageParams): string {
+  return template.replace(/\{(\w+)\}/g, (placeholder, name: string) =>
+    Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : placeholder,
+  );
 }
 
-export function error(code: ErrorCode, message: string): FringeError {
-  const e = withCode(new Error(message), code);
-  Error.captureStackTrace?.(e, error);
-  return e;
+const classes = { Error, TypeError, RangeError } as const;
+
+function make(id: ErrorId, params: MessageParams, caller: Function): FringeError {
+  const spec = ERRORS[id];
+  const e = new classes[spec.type](format(spec.message, params));
+  Object.defineProperty(e, 'code', { value: spec.code, enumerable: true, writable: true, configurable: true });
+  Error.captureStackTrace?.(e, caller);
+  return e as FringeError;
 }
 
-// What was received, for a message. Inspecting a hostile value (a revoked
-// Proxy, a throwing getter) must not replace the error being reported.
-function describe(value: unknown): string {
+/** The error `id` of the contract. */
+export function error(id: ErrorId, params: MessageParams = {}): FringeError {
+  return make(id, params, error);
+}
+
+/** What an argument should have been, for typeError() and rangeError(). */
+export function expected(id: ExpectedId, params: MessageParams = {}): string {
+  return format(EXPECTED[id], params);
+}
+
+/**
+ * What was received, for a message; the addon asks this function too
+ * (setHooks), so both sides describe a value alike. Inspecting a hostile
+ * value (a revoked Proxy, a throwing getter) must not replace the error
+ * being reported.
+ */
+export function describe(value: unknown): string {
   try {
     return describeUnsafe(value);
   } catch {
@@ -65,14 +73,12 @@ function describeUnsafe(value: unknown): string {
   }
 }
 
+/** TypeError ERR_INVALID_ARG_TYPE: "Expected <argument> to be <expected>, got <received>". */
 export function typeError(argument: string, expected: string, received: unknown): TypeError {
-  const e = withCode(new TypeError(`Expected ${argument} to be ${expected}, got ${describe(received)}`), 'ERR_INVALID_ARG_TYPE');
-  Error.captureStackTrace?.(e, typeError);
-  return e;
+  return make('invalidArgType', { argument, expected, received: describe(received) }, typeError) as TypeError & FringeError;
 }
 
+/** RangeError ERR_OUT_OF_RANGE, in the same words. */
 export function rangeError(argument: string, expected: string, received: unknown): RangeError {
-  const e = withCode(new RangeError(`Expected ${argument} to be ${expected}, got ${describe(received)}`), 'ERR_OUT_OF_RANGE');
-  Error.captureStackTrace?.(e, rangeError);
-  return e;
+  return make('argOutOfRange', { argument, expected, received: describe(received) }, rangeError) as RangeError & FringeError;
 }

@@ -9,9 +9,10 @@
 
 import { executionAsyncId } from 'node:async_hooks';
 import './disposable';
-import { binding, type NativeCoroutineClass, type NativeHandle, Outcome, ResumeMode, StatusSlot } from './binding';
-import { error, rangeError, typeError } from './errors';
-import { DEFAULT_STACK_SIZE, OsStack, claimsOsStack, stackHandle, validateFreeStack, validateStackSize, wrapStack } from './stack';
+import { binding, type NativeCoroutineClass } from './binding';
+import { MAXIMUM_POOL_SIZE, Outcome, ResumeMode, StatusSlot } from './contract';
+import { describe, error, expected, rangeError, typeError } from './errors';
+import { OsStack, parseStackOption, stackHandle, wrapStack } from './stack';
 
 export type GeneratorState = 'suspended' | 'running' | 'done';
 
@@ -157,20 +158,11 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
    * of reusable stacks). Nothing runs until the first resume()/next().
    */
   constructor(body: (yielder: Yielder<TYield, TNext>, input: TNext) => TReturn, stack?: OsStack | number) {
-    if (typeof body !== 'function') throw typeError('body', 'a function', body);
-    let native: NativeHandle | undefined;
-    let size = DEFAULT_STACK_SIZE;
-    if (claimsOsStack(stack)) {
-      size = validateFreeStack(stack, 'stack');
-      native = stackHandle(stack);
-    } else if (stack !== undefined) {
-      if (typeof stack !== 'number') throw typeError('stack', 'an OsStack or a number of bytes', stack);
-      validateStackSize(stack, 'stack');
-      size = stack;
-    }
-    if (!supported) {
-      throw error('ERR_UNSUPPORTED_RUNTIME', `JavaScript generators are not supported here: ${unsupportedReason}`);
-    }
+    if (typeof body !== 'function') throw typeError('body', expected('function'), body);
+    const size = parseStackOption(stack, 'stack');
+    // Past parseStackOption, a stack that is no size is a free OsStack.
+    const native = stack === undefined || typeof stack === 'number' ? undefined : stackHandle(stack);
+    if (!supported) throw error('unsupportedRuntime', { reason: String(unsupportedReason) });
     if (status[StatusSlot.CollectedPending] !== 0) reapCollected();
     const id = nextId++;
     super(native, size, id);
@@ -246,7 +238,7 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
    */
   unwrap(): OsStack {
     if (this.#state !== State.Done) {
-      throw error('ERR_GENERATOR_NOT_DONE', `Cannot unwrap the stack of a generator that is ${this.state}`);
+      throw error('generatorNotDone', { state: this.state });
     }
     if (this.#stack === undefined) this.#stack = wrapStack(binding.takeStack(this.#stackSize));
     return this.#stack;
@@ -254,19 +246,19 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
 
   /** Stacks of finished generators kept for reuse (default 64). */
   static get poolSize(): number {
-    return binding.stats()[2];
+    return binding.stats().poolLimit;
   }
   static set poolSize(size: number) {
-    if (typeof size !== 'number') throw typeError('poolSize', 'a number', size);
-    if (!Number.isInteger(size) || size < 0 || size > 65536) throw rangeError('poolSize', 'an integer from 0 to 65536', size);
-    binding.setPoolSize(size + 0);  // -0 passes the checks above but is not a uint32 to V8
+    if (typeof size !== 'number') throw typeError('poolSize', expected('number'), size);
+    if (!Number.isInteger(size) || size < 0 || size > MAXIMUM_POOL_SIZE) {
+      throw rangeError('poolSize', expected('poolSize', { maximum: MAXIMUM_POOL_SIZE }), size);
+    }
+    binding.setPoolSize(size);
   }
 
   #run(mode: ResumeMode, input: unknown): unknown {
     if (this.#state !== State.Suspended) {
-      throw this.#state === State.Done
-        ? error('ERR_GENERATOR_DONE', 'Cannot resume a generator that has finished')
-        : error('ERR_GENERATOR_RUNNING', 'Cannot resume a generator that is already running');
+      throw this.#state === State.Done ? error('generatorDone') : error('generatorRunning');
     }
     if (status[StatusSlot.CollectedPending] !== 0) reapCollected();
     this.#state = State.Running;
@@ -332,4 +324,4 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
   }
 }
 
-binding.setHooks(GeneratorReturn, warnUnwindError, reapCollected, fiberMain);
+binding.setHooks(GeneratorReturn, warnUnwindError, reapCollected, fiberMain, describe);

@@ -1,8 +1,8 @@
 // Node state that assumes a call ends before anything else runs on the
 // thread, marked for the native side so that a suspend() from inside it is
 // refused (docs/DESIGN.md, "Nesting invariants"; the native check is
-// RefuseLeaving in binding.cc). Installed once per thread, by the first copy
-// of the library (index.ts).
+// RefuseLeaving in binding_generators.cc). Installed once per thread, by the
+// first copy of the library (index.ts).
 
 import * as vm from 'node:vm';
 import { binding } from './binding';

@@ -2,21 +2,25 @@
 // just below `limit`) that a Generator can run on, and reuse after unwrap().
 
 import { binding, type NativeHandle } from './binding';
+import { MAXIMUM_STACK_SIZE } from './contract';
 import './disposable';
-import { error, rangeError, typeError } from './errors';
+import { error, expected, rangeError, typeError } from './errors';
 
 /** The size a generator gets when none is given: 1 MiB, committed lazily. */
 export const DEFAULT_STACK_SIZE: number = binding.defaultStackSize;
 /** The smallest stack that can run JavaScript (native reserve + JS frames). */
 export const MINIMUM_STACK_SIZE: number = binding.minimumStackSize;
-/** Sizes beyond this are refused as nonsensical (128 TiB, the x86_64 user address space). */
-const MAXIMUM_STACK_SIZE = 2 ** 47;
+// Sizes beyond MAXIMUM_STACK_SIZE (contract.json: 128 TiB, the x86_64 user
+// address space) are refused as nonsensical, here and by the addon.
 
-/** Throws unless `size` is a usable stack size in bytes. */
-export function validateStackSize(size: unknown, argument: string): asserts size is number {
-  if (typeof size !== 'number') throw typeError(argument, 'a number of bytes', size);
+/**
+ * Throws unless `size` is a usable stack size in bytes; `type` is what a
+ * value that is no number should have been.
+ */
+function validateStackSize(size: unknown, argument: string, type: 'bytes' | 'stack'): asserts size is number {
+  if (typeof size !== 'number') throw typeError(argument, expected(type), size);
   if (!Number.isInteger(size) || size < MINIMUM_STACK_SIZE || size > MAXIMUM_STACK_SIZE) {
-    throw rangeError(argument, `an integer from ${MINIMUM_STACK_SIZE} to ${MAXIMUM_STACK_SIZE} (bytes)`, size);
+    throw rangeError(argument, expected('stackSize', { minimum: MINIMUM_STACK_SIZE, maximum: MAXIMUM_STACK_SIZE }), size);
   }
 }
 
@@ -40,29 +44,29 @@ export class OsStack {
       adopting = undefined;
       return;
     }
-    validateStackSize(size, 'size');
+    validateStackSize(size, 'size', 'bytes');
     this.#handle = binding.createStack(size);
   }
 
   /** Usable bytes. */
   get size(): number {
-    return binding.stackInfo(this.#handle)[0];
+    return binding.stackInfo(this.#handle).size;
   }
   /** The highest address of the stack (it grows down from here). */
   get base(): bigint {
-    return binding.stackInfo(this.#handle)[1];
+    return binding.stackInfo(this.#handle).base;
   }
   /** The lowest usable address; the guard page is right below it. */
   get limit(): bigint {
-    return binding.stackInfo(this.#handle)[2];
+    return binding.stackInfo(this.#handle).limit;
   }
   /** Whether a generator is running or suspended on this stack. */
   get inUse(): boolean {
-    return binding.stackInfo(this.#handle)[3];
+    return binding.stackInfo(this.#handle).inUse;
   }
   /** Whether release() has unmapped it. */
   get released(): boolean {
-    return binding.stackInfo(this.#handle)[4];
+    return binding.stackInfo(this.#handle).released;
   }
 
   /**
@@ -72,7 +76,7 @@ export class OsStack {
    */
   release(): void {
     if (!binding.releaseStack(this.#handle)) {
-      throw error('ERR_STACK_IN_USE', 'Cannot release a stack while a generator that has not finished runs on it');
+      throw error('releaseInUse');
     }
   }
 
@@ -100,7 +104,7 @@ export function isOsStack(value: unknown): value is OsStack {
  * or merely inheriting its prototype (validateFreeStack tells the two
  * apart). Never throws: `instanceof` on a revoked Proxy would.
  */
-export function claimsOsStack(value: unknown): value is OsStack {
+function claimsOsStack(value: unknown): value is OsStack {
   if (isOsStack(value)) return true;
   try {
     return value instanceof OsStack;
@@ -109,26 +113,33 @@ export function claimsOsStack(value: unknown): value is OsStack {
   }
 }
 
-/**
- * @internal Throws unless `stack`, given as `argument`, is an OsStack a new
- * generator can run on: one OsStack's constructor made (not an object that
- * merely inherits its prototype), not released, and not carrying a generator
- * that has not finished. Checked here rather than left to the addon, so that
- * the error names the argument the caller passed. Returns the stack's size
- * (the same native call tells it).
- */
-export function validateFreeStack(stack: OsStack, argument: string): number {
-  if (!madeByConstructor(stack)) {
-    throw typeError(argument, 'an OsStack made by new OsStack() or Generator#unwrap(), or a number of bytes', stack);
-  }
-  const [size, , , inUse, released] = binding.stackInfo(handleOf(stack));
-  if (released) {
-    throw error('ERR_STACK_RELEASED', `Expected ${argument} to be an OsStack that has not been released, got a released one`);
-  }
-  if (inUse) {
-    throw error('ERR_STACK_IN_USE', `Expected ${argument} to be an OsStack not in use, got one that an unfinished generator runs on`);
-  }
+// Throws unless `stack`, given as `argument`, is an OsStack a new generator
+// can run on: one OsStack's constructor made (not an object that merely
+// inherits its prototype), not released, and not carrying a generator that
+// has not finished. Checked here rather than left to the addon, so that the
+// error names the argument the caller passed. Returns the stack's size (the
+// same native call tells it).
+function validateFreeStack(stack: OsStack, argument: string): number {
+  if (!madeByConstructor(stack)) throw typeError(argument, expected('madeStack'), stack);
+  const { size, inUse, released } = binding.stackInfo(handleOf(stack));
+  if (released) throw error('stackReleased', { argument });
+  if (inUse) throw error('stackInUse', { argument });
   return size;
+}
+
+/**
+ * @internal The one reading of the `stack` option of new Generator() and
+ * run() (given as `argument`): an OsStack a new generator can run on, a size
+ * in bytes, or undefined for the default. Throws what is wrong with it;
+ * returns the stack size it asks for. When it returns for anything but
+ * undefined or a number, `stack` is a free OsStack (stackHandle() gives its
+ * native stack).
+ */
+export function parseStackOption(stack: unknown, argument: string): number {
+  if (stack === undefined) return DEFAULT_STACK_SIZE;
+  if (claimsOsStack(stack)) return validateFreeStack(stack, argument);
+  validateStackSize(stack, argument, 'stack');
+  return stack;
 }
 
 /** @internal The native stack behind an OsStack. */

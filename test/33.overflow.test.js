@@ -142,7 +142,7 @@ describe("native code below a generator's JS stack limit", () => {
           return yielder.suspend({ deepest, framesAbove: ranAt < 0 ? null : deepest - ranAt, result });
         }, new OsStack());
         const out = gen.resume();
-        const [used, below] = gen[binding.kStackUsage]();
+        const { used, belowLimit: below } = gen[binding.kStackUsage]();
         gen.return();
         const collections = profiler.stop().statistics.map((gc) => gc.gcType);
         report[name] = { ...out, used, below, collections };

@@ -79,7 +79,7 @@ describe('npm pack from a fresh clone', function () {
     });
 
     it('refuses once a native source changes, naming each prebuild as built from other sources', () => {
-      const source = path.join(clone, 'native', 'addon', 'binding.cc');
+      const source = path.join(clone, 'native', 'addon', 'binding_module.cc');
       fs.appendFileSync(source, '\n// changed after the prebuilds were built\n');
       const result = packClone();
       assert.notEqual(result.status, 0);

@@ -39,6 +39,7 @@
 
 #include "fringe/context.hpp"
 #include "fringe/stack.hpp"
+#include "contract.h"
 #include "mapping_budget.h"
 #include "v8/join_stack.h"
 #include "v8/v8_switch.h"
@@ -56,7 +57,7 @@ struct ExecutionContext : V8Context {
   void* sp = nullptr;                 // machine stack pointer while not running
   // Sections of Node's that assume they end before anything else runs on
   // the thread, open on this context's stack: a suspend() from inside one is
-  // refused (binding.cc, RefuseLeaving). Reset when a fiber's body ends.
+  // refused (binding_generators.cc, RefuseLeaving). Reset when a fiber's body ends.
   std::uint32_t watchdog_calls = 0;   // vm calls with a timeout/breakOnSigint watchdog
   bool exiting = false;               // process.exit() / 'exit' listeners began here
 };
@@ -72,9 +73,7 @@ struct Fiber : ExecutionContext {
 };
 
 enum class CoroutineState : int { kFresh = 0, kSuspended = 1, kRunning = 2, kDone = 3 };
-// Shared with lib/binding.ts.
-enum class ResumeMode : int { kNext = 0, kThrow = 1, kReturn = 2 };
-enum class Outcome : int { kYielded = 0, kReturned = 1, kThrew = 2, kTerminated = 3 };
+// ResumeMode and Outcome are shared with lib: contract.h.
 
 struct Coroutine {
   Runtime* runtime = nullptr;
@@ -82,7 +81,7 @@ struct Coroutine {
   Fiber* fiber = nullptr;           // until it is done
   CoroutineState state = CoroutineState::kFresh;
   ExecutionContext* resumer = nullptr;  // while running
-  double resume_async_id = 0;           // async_hooks' execution id at the last resume (binding.cc)
+  double resume_async_id = 0;           // async_hooks' execution id at the last resume (binding_generators.cc)
   std::uint32_t join_base = 0;          // joins in progress at the last resume (join_stack.h)
   bool resumed_in_microtasks = false;   // the default microtask queue was running at the last resume
 
@@ -186,7 +185,7 @@ class Runtime {
   bool debug_stepping() const { return v8_.debug_stepping(); }
 
   // Generators whose Generator object was collected, to be unwound (when
-  // suspended) or freed at a safe point; see binding.cc.
+  // suspended) or freed at a safe point; see binding_generators.cc.
   void NoteCollected(Coroutine* co);
   Coroutine* TakeCollected();
 
@@ -231,7 +230,7 @@ class Runtime {
 // return-address predictor holds the call chain of the stack that was left,
 // and every `ret` taken on the new stack that was called before the swap
 // mispredicts. So the swap is inlined all the way into the API callbacks
-// (binding.cc); the only return left to mispredict is theirs.
+// (binding_generators.cc); the only return left to mispredict is theirs.
 
 __attribute__((always_inline)) inline void Runtime::SwitchTo(ExecutionContext* target, bool leaving_for_good) {
   ExecutionContext* from = current_;

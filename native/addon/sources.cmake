@@ -1,7 +1,10 @@
 # The addon's sources, for CMakeLists.txt (cmake-js). binding.gyp lists the
 # same files; test/00.build.test.js checks that the two lists agree.
 set(FRINGE_ADDON_SOURCES
-  native/addon/binding.cc
+  native/addon/binding_errors.cc
+  native/addon/binding_generators.cc
+  native/addon/binding_module.cc
+  native/addon/binding_stacks.cc
   native/addon/mapping_budget.cc
   native/addon/native_bench.cc
   native/addon/runtime.cc
