@@ -131,8 +131,13 @@ describe('worker_threads without fringe on the main thread', () => {
             for (let i = 0; i < 50; i++) { const g = new Generator(() => suspend(i)); g.resume(); parked.push(g); }
             require('node:worker_threads').parentPort.postMessage(parked.length);
           \`, { eval: true });
-          const count = await new Promise((resolve) => worker.once('message', resolve));
-          const code = await new Promise((resolve) => worker.once('exit', resolve));
+          // Both listeners first: a worker that ends before its message is
+          // handled has it delivered by the exit handling, which emits
+          // 'exit' in the same tick, before an await could add a listener.
+          const message = new Promise((resolve) => worker.once('message', resolve));
+          const exit = new Promise((resolve) => worker.once('exit', resolve));
+          const count = await message;
+          const code = await exit;
           console.log(count, code);
         }
       })();
