@@ -3,7 +3,7 @@
 // The JS<->C++ contract as lib compiles it; the addon exports the same as
 // `binding.contract`, and binding.ts refuses an addon whose contract differs.
 
-export const CONTRACT_DIGEST = '73c8157068956d9b';
+export const CONTRACT_DIGEST = '82e7faac2a1ee498';
 
 export const enum ResumeMode {
   Next = 0,
@@ -46,137 +46,137 @@ export const ERRORS = {
   invalidArgType: {
     type: 'TypeError',
     code: 'ERR_INVALID_ARG_TYPE',
-    message: 'Expected {argument} to be {expected}, got {received}',
+    message: 'Expected {argument} to be {expected}, got {received}. See docs/API.md for what {argument} takes',
   },
   argOutOfRange: {
     type: 'RangeError',
     code: 'ERR_OUT_OF_RANGE',
-    message: 'Expected {argument} to be {expected}, got {received}',
+    message: 'Expected {argument} to be {expected}, got {received}. See docs/API.md for the range of {argument}',
   },
   stackTooSmall: {
     type: 'RangeError',
     code: 'ERR_OUT_OF_RANGE',
-    message: 'Expected {argument} to be an OsStack of at least {minimum} bytes, got one of {size}',
+    message: 'Expected {argument} to be an OsStack of at least {minimum} bytes, got one of {size}. Pass a larger OsStack, or a size in bytes and let fringe map the stack',
   },
   constructWithoutNew: {
     type: 'TypeError',
     code: 'ERR_INVALID_ARG_TYPE',
-    message: 'Class constructor {name} cannot be invoked without \'new\'',
+    message: 'Class constructor {name} cannot be invoked without \'new\'. Call it with new',
   },
   generatorDone: {
     type: 'Error',
     code: 'ERR_GENERATOR_DONE',
-    message: 'Cannot resume a generator that has finished',
+    message: 'Cannot resume a generator that has finished. Check generator.state (or the done of next()) before resuming, or create a new Generator',
   },
   generatorRunning: {
     type: 'Error',
     code: 'ERR_GENERATOR_RUNNING',
-    message: 'Cannot resume a generator that is already running',
+    message: 'Cannot resume a generator that is already running. A body cannot resume itself or a generator that resumed it: suspend() to hand a value back instead',
   },
   generatorNotDone: {
     type: 'Error',
     code: 'ERR_GENERATOR_NOT_DONE',
-    message: 'Cannot unwrap the stack of a generator that is {state}',
+    message: 'Cannot unwrap the stack of a generator that is {state}. Resume it to the end (or call return()) before unwrap()',
   },
   stackUsageDone: {
     type: 'Error',
     code: 'ERR_GENERATOR_DONE',
-    message: 'Cannot measure the stack of a generator that has finished',
+    message: 'Cannot measure the stack of a generator that has finished. Measure it while it is suspended, before its last resume()',
   },
   suspendOutside: {
     type: 'Error',
     code: 'ERR_NOT_IN_GENERATOR',
-    message: 'suspend() called outside of a generator',
+    message: 'suspend() called outside of a generator. Call suspend() inside a Generator\'s body or a function it calls (fringe.current() tells whether one is running)',
   },
   fiberCallOutside: {
     type: 'Error',
     code: 'ERR_NOT_IN_GENERATOR',
-    message: '{function}() called outside of a fiber',
+    message: '{function}() called outside of a fiber. Call {function}() inside a function that Fiber(...).run() is running',
   },
   waitOutsideRun: {
     type: 'Error',
     code: 'ERR_NOT_IN_GENERATOR',
-    message: 'wait() called outside of run()',
+    message: 'wait() called outside of run(). Call wait() inside the function passed to run(): await run(() => wait(promise))',
   },
   waitInOtherGenerator: {
     type: 'Error',
     code: 'ERR_NOT_IN_GENERATOR',
-    message: 'wait() called inside a Generator that run() did not start: wait() suspends only the generator of a run(), so it cannot be called inside a Generator created within fn',
+    message: 'wait() called inside a Generator that run() did not start: wait() suspends only the generator of a run(), so it cannot be called inside a Generator created within fn. Call wait() on run()\'s own stack, or suspend() values out of the inner Generator and wait() there',
   },
   wrongGenerator: {
     type: 'Error',
     code: 'ERR_WRONG_GENERATOR',
-    message: 'This yielder belongs to a generator that is not the innermost running one',
+    message: 'This yielder belongs to a generator that is not the innermost running one. Use the yielder of the innermost running generator, or the free suspend(), which suspends the innermost one',
   },
   ownedByRun: {
     type: 'Error',
     code: 'ERR_OWNED_BY_RUN',
-    message: 'Cannot resume a generator started by run(): run() resumes it when what it waits for settles',
+    message: 'Cannot resume a generator started by run(): run() resumes it when what it waits for settles. Let run() drive it: await the promise run() returned',
   },
   suspendInRun: {
     type: 'Error',
     code: 'ERR_SUSPEND_IN_RUN',
-    message: 'suspend() called in a generator started by run(): it suspends only through wait()',
+    message: 'suspend() called in a generator started by run(): it suspends only through wait(). Use wait(promise) inside run(), or create a Generator inside fn to suspend()',
   },
   waitInAsyncScope: {
     type: 'Error',
     code: 'ERR_ASYNC_SCOPE',
-    message: 'wait() called inside an async scope entered within run() (AsyncResource#runInAsyncScope() or a function bound with AsyncResource.bind()): suspending there would leave that scope on Node\'s async context stack',
+    message: 'wait() called inside an async scope entered within run() (AsyncResource#runInAsyncScope() or a function bound with AsyncResource.bind()): suspending there would leave that scope on Node\'s async context stack. Return from the scope\'s callback before calling wait()',
   },
   suspendInAsyncScope: {
     type: 'Error',
     code: 'ERR_SUSPEND_IN_ASYNC_SCOPE',
-    message: 'Cannot suspend inside an async scope the generator entered itself (execution async id {now}, resumed in {resumed}): leave it first, e.g. return from runInAsyncScope()\'s callback before suspending',
+    message: 'Cannot suspend inside an async scope the generator entered itself (execution async id {now}, resumed in {resumed}): leave it first, e.g. return from runInAsyncScope()\'s callback before suspending. Suspend after the scope\'s callback has returned',
   },
   suspendInDebugger: {
     type: 'Error',
     code: 'ERR_SUSPEND_IN_DEBUGGER',
-    message: 'Cannot suspend inside a debugger event (a Debugger.paused or scriptParsed handler, an evaluation on a paused frame): V8 and the inspector would stay paused, and ignore breakpoints and debugger statements everywhere, until the generator is resumed',
+    message: 'Cannot suspend inside a debugger event (a Debugger.paused or scriptParsed handler, an evaluation on a paused frame): V8 and the inspector would stay paused, and ignore breakpoints and debugger statements everywhere, until the generator is resumed. Suspend after the pause has ended (Debugger.resume); from a pause, resume other generators instead',
   },
   suspendInMicrotask: {
     type: 'Error',
     code: 'ERR_SUSPEND_IN_MICROTASK',
-    message: 'Cannot suspend inside a microtask checkpoint the generator began (a promise reaction run by a vm context with microtaskMode \'afterEvaluate\', say): the queue would count as running, and hold back every other microtask of it, until the generator is resumed',
+    message: 'Cannot suspend inside a microtask checkpoint the generator began (a promise reaction run by a vm context with microtaskMode \'afterEvaluate\', say): the queue would count as running, and hold back every other microtask of it, until the generator is resumed. Suspend outside the promise reaction, or evaluate in a context with the default microtaskMode',
   },
   suspendInJoin: {
     type: 'Error',
     code: 'ERR_SUSPEND_IN_JOIN',
-    message: 'Cannot suspend inside Array.prototype.join/toString/toLocaleString (a toString() or toLocaleString() it called): V8\'s cycle detection would see the array as being joined everywhere until the generator is resumed',
+    message: 'Cannot suspend inside Array.prototype.join/toString/toLocaleString (a toString() or toLocaleString() it called): V8\'s cycle detection would see the array as being joined everywhere until the generator is resumed. Compute the elements\' values first, suspending as needed, then join',
   },
   suspendInExit: {
     type: 'Error',
     code: 'ERR_SUSPEND_IN_EXIT',
-    message: 'Cannot suspend a generator that is exiting the process (process.exit() or an \'exit\' listener is running on its stack): the exit would be cancelled',
+    message: 'Cannot suspend a generator that is exiting the process (process.exit() or an \'exit\' listener is running on its stack): the exit would be cancelled. Finish the generator\'s work before process.exit(); an \'exit\' listener may resume other generators',
   },
   suspendInVmTimeout: {
     type: 'Error',
     code: 'ERR_SUSPEND_IN_VM_TIMEOUT',
-    message: 'Cannot suspend inside a vm call with a timeout or breakOnSigint: its watchdog would go on running and interrupt unrelated code',
+    message: 'Cannot suspend inside a vm call with a timeout or breakOnSigint: its watchdog would go on running and interrupt unrelated code. Suspend outside the vm call, or run it without timeout and breakOnSigint',
   },
   stackInUse: {
     type: 'Error',
     code: 'ERR_STACK_IN_USE',
-    message: 'Expected {argument} to be an OsStack not in use, got one that an unfinished generator runs on',
+    message: 'Expected {argument} to be an OsStack not in use, got one that an unfinished generator runs on. Use another OsStack, or wait until the generator on it is done',
   },
   releaseInUse: {
     type: 'Error',
     code: 'ERR_STACK_IN_USE',
-    message: 'Cannot release a stack while a generator that has not finished runs on it',
+    message: 'Cannot release a stack while a generator that has not finished runs on it. Finish the generator (resume it to the end, or call return()) before release()',
   },
   stackReleased: {
     type: 'Error',
     code: 'ERR_STACK_RELEASED',
-    message: 'Expected {argument} to be an OsStack that has not been released, got a released one',
+    message: 'Expected {argument} to be an OsStack that has not been released, got a released one. Create a new OsStack',
   },
   stackAllocation: {
     type: 'Error',
     code: 'ERR_STACK_ALLOCATION',
-    message: 'Cannot map a stack of {size} bytes: {reason}',
+    message: 'Cannot map a stack of {size} bytes: {reason}. Let suspended generators finish or be collected, use smaller stacks, or raise the limits (see How many generators in docs/API.md)',
   },
   unsupportedRuntime: {
     type: 'Error',
     code: 'ERR_UNSUPPORTED_RUNTIME',
-    message: 'JavaScript generators are not supported here: {reason}',
+    message: 'JavaScript generators are not supported here: {reason}. Check fringe.supported before creating generators; Troubleshooting in docs/API.md says what the reason means and what to try',
   },
 } as const;
 export type ErrorId = keyof typeof ERRORS;

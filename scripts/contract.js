@@ -35,6 +35,13 @@ function load() {
   for (const [id, e] of Object.entries(contract.errors)) {
     if (!(e.type in TYPES)) throw new Error(`contract.json: errors.${id}.type must be one of ${Object.keys(TYPES).join(', ')}`);
     if (!/^ERR_[A-Z_]+$/.test(e.code)) throw new Error(`contract.json: errors.${id}.code must be ERR_...`);
+    // What the user can do about it: required, and part of the one message
+    // both sides throw.
+    if (typeof e.next !== 'string' || !/^[A-Z].*[^.]$/.test(e.next)) {
+      throw new Error(`contract.json: errors.${id}.next must say what to do next (a sentence without the final period)`);
+    }
+    e.message = `${e.message}. ${e.next}`;
+    delete e.next;
   }
   for (const [name, members] of Object.entries(contract.enums)) {
     const values = Object.values(members);

@@ -143,12 +143,12 @@ describe('Generator#resume()', () => {
   it('throws ERR_GENERATOR_DONE on a finished generator', () => {
     const gen = new Generator(() => 1);
     gen.resume();
-    expectCode(() => gen.resume(), 'ERR_GENERATOR_DONE', /^Cannot resume a generator that has finished$/);
+    expectCode(() => gen.resume(), 'ERR_GENERATOR_DONE', /^Cannot resume a generator that has finished\. [A-Z][^\n]*[^.]$/);
   });
 
   it('throws ERR_GENERATOR_RUNNING when a generator resumes itself', () => {
     const gen = new Generator(() => {
-      expectCode(() => gen.resume(), 'ERR_GENERATOR_RUNNING', /^Cannot resume a generator that is already running$/);
+      expectCode(() => gen.resume(), 'ERR_GENERATOR_RUNNING', /^Cannot resume a generator that is already running\. [A-Z][^\n]*[^.]$/);
       return 'ok';
     });
     assert.equal(gen.resume(), 'ok');
@@ -230,7 +230,7 @@ describe('Generator#next()', () => {
 
 describe('suspend()', () => {
   it('throws ERR_NOT_IN_GENERATOR outside any generator', () => {
-    expectCode(() => suspend(1), 'ERR_NOT_IN_GENERATOR', /^suspend\(\) called outside of a generator$/);
+    expectCode(() => suspend(1), 'ERR_NOT_IN_GENERATOR', /^suspend\(\) called outside of a generator\. [A-Z][^\n]*[^.]$/);
   });
 
   it('suspends the innermost running generator', () => {
@@ -255,7 +255,7 @@ describe('Yielder#suspend()', () => {
         expectCode(
           () => outerYielder.suspend('wrong'),
           'ERR_WRONG_GENERATOR',
-          /^This yielder belongs to a generator that is not the innermost running one$/,
+          /^This yielder belongs to a generator that is not the innermost running one\. [A-Z][^\n]*[^.]$/,
         );
         return 'inner';
       });
@@ -565,7 +565,7 @@ describe('OsStack ownership', () => {
     const stack = new OsStack();
     const gen = new Generator((y) => y.suspend(), stack);
     expectCode(() => new Generator(() => {}, stack), 'ERR_STACK_IN_USE',
-      /^Expected stack to be an OsStack not in use, got one that an unfinished generator runs on$/);
+      /^Expected stack to be an OsStack not in use, got one that an unfinished generator runs on\. [A-Z][^\n]*[^.]$/);
     gen.return();
   });
 
@@ -573,7 +573,7 @@ describe('OsStack ownership', () => {
     const stack = new OsStack();
     stack.release();
     expectCode(() => new Generator(() => {}, stack), 'ERR_STACK_RELEASED',
-      /^Expected stack to be an OsStack that has not been released, got a released one$/);
+      /^Expected stack to be an OsStack that has not been released, got a released one\. [A-Z][^\n]*[^.]$/);
   });
 
   it('must be made by new OsStack(), not merely inherit its prototype (TypeError)', () => {
@@ -666,6 +666,21 @@ describe('unreachable suspended generators', () => {
     `, ['--expose-gc']);
     assert.equal(result.status, 0, explain(result));
     assert.equal(result.stdout.trim(), 'FringeWarning FRINGE_UNWIND_ERROR true');
+  });
+
+  it('warn when a body keeps suspending while being unwound and is abandoned (FRINGE_UNWIND_ABANDONED)', () => {
+    const result = runScript(`
+      const { Generator, suspend } = require(process.env.FRINGE_ROOT);
+      process.on('warning', (w) => console.log(w.name, w.code, /suspended again each of the 1000 times/.test(w.message)));
+      (function spawn() {
+        // Swallows every GeneratorReturn and suspends again.
+        new Generator(() => { for (;;) { try { suspend(); } catch {} } }).resume();
+      })();
+      gc();
+      setImmediate(() => {});
+    `, ['--expose-gc']);
+    assert.equal(result.status, 0, explain(result));
+    assert.equal(result.stdout.trim(), 'FringeWarning FRINGE_UNWIND_ABANDONED true');
   });
 });
 
@@ -775,6 +790,8 @@ describe('unsupported runtimes', () => {
       const out = JSON.parse(result.stdout);
       assert.equal(out.supported, false);
       assert.match(out.unsupportedReason, reason);
+      // ... and ends with what to do about it.
+      assert.match(out.unsupportedReason, /; to fix: use an official Node\.js release .*see Troubleshooting in docs\/API\.md/);
       assert.match(out.code, /^ERR_UNSUPPORTED_RUNTIME: JavaScript generators are not supported here: /);
       assert.equal(out.size, 1024 * 1024);
     });

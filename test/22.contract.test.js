@@ -20,6 +20,17 @@ describe('the JS<->C++ contract', () => {
     assert.equal(result.status, 0, result.stderr);
   });
 
+  it('every error message ends with what to do next: its `next` in contract.json', () => {
+    const source = JSON.parse(fs.readFileSync(path.join(root, 'native', 'addon', 'contract.json'), 'utf8'));
+    const ids = Object.keys(source.errors);
+    assert.deepEqual(Object.keys(CONTRACT.errors), ids);
+    const without = ids.filter((id) => {
+      const { next } = source.errors[id];
+      return typeof next !== 'string' || !/^[A-Z]/.test(next) || !CONTRACT.errors[id].message.endsWith(`. ${next}`);
+    });
+    assert.deepEqual(without, [], 'errors whose message does not end with a next step');
+  });
+
   it('the addon exports the contract lib was compiled with: enums, limits, expected phrases, errors', () => {
     assert.deepStrictEqual(binding.contract, CONTRACT);
   });

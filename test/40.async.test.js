@@ -433,8 +433,8 @@ describe('wait()', () => {
   });
 
   it('throws ERR_NOT_IN_GENERATOR outside run(), for thenables and other values alike', () => {
-    expectCode(() => wait(Promise.resolve()), 'ERR_NOT_IN_GENERATOR', /^wait\(\) called outside of run\(\)$/);
-    expectCode(() => wait(42), 'ERR_NOT_IN_GENERATOR', /^wait\(\) called outside of run\(\)$/);
+    expectCode(() => wait(Promise.resolve()), 'ERR_NOT_IN_GENERATOR', /^wait\(\) called outside of run\(\)\. [A-Z][^\n]*[^.]$/);
+    expectCode(() => wait(42), 'ERR_NOT_IN_GENERATOR', /^wait\(\) called outside of run\(\)\. [A-Z][^\n]*[^.]$/);
   });
 
   it('throws ERR_NOT_IN_GENERATOR inside a Generator that run() did not start, saying so', () => {

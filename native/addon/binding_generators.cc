@@ -364,8 +364,15 @@ void Reap(const v8::FunctionCallbackInfo<v8::Value>& info) {
         return;
       }
     }
-    if (co->state == CoroutineState::kDone || co->state == CoroutineState::kFresh) runtime->Delete(co);
-    // Otherwise it kept suspending: it stays allocated, never resumed again.
+    if (co->state == CoroutineState::kDone || co->state == CoroutineState::kFresh) {
+      runtime->Delete(co);
+    } else {
+      // It kept suspending: it stays allocated, never resumed again, and
+      // lib's warn() says so (warn(undefined, attempts)).
+      v8::HandleScope scope(isolate);
+      v8::Local<v8::Value> args[] = {v8::Undefined(isolate), v8::Integer::New(isolate, kUnwindAttempts)};
+      state->warn.Get(isolate)->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 2, args).IsEmpty();
+    }
   }
   info.GetReturnValue().SetUndefined();
 }
