@@ -107,19 +107,6 @@ void ReleaseStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(true);
 }
 
-// takeStack(size): a new OsStack of `size` bytes, for unwrap() of a finished
-// generator that ran on a pooled stack.
-void TakeStack(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  AddonState* state = StateOf(info);
-  v8::Isolate* isolate = info.GetIsolate();
-  std::size_t size;
-  if (!CheckStackSize(state, isolate, "size", Expected::kBytes, info[0], &size)) return;
-  std::error_code error;
-  std::string reason;
-  BudgetedStack stack = BudgetedStack::Allocate(size, error, &reason);
-  if (error) return ThrowStackAllocation(isolate, size, reason);
-  info.GetReturnValue().Set(WrapStack(state, isolate, std::move(stack)));
-}
 
 }  // namespace
 
@@ -135,7 +122,9 @@ void InitializeStacks(v8::Local<v8::Context> context, v8::Local<v8::Object> expo
   SetMethod(context, exports, "createStack", CreateStack, data);
   SetMethod(context, exports, "stackInfo", StackInfo, data);
   SetMethod(context, exports, "releaseStack", ReleaseStack, data);
-  SetMethod(context, exports, "takeStack", TakeStack, data);
+  // takeStack(size), for unwrap() of a finished generator that ran on a
+  // pooled stack: a new OsStack of `size` bytes, made as createStack() makes it.
+  SetMethod(context, exports, "takeStack", CreateStack, data);
 }
 
 }  // namespace binding
