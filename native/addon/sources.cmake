@@ -22,6 +22,9 @@ set(FRINGE_ADDON_SOURCES
   native/v8/v8_layout.cc
   native/v8/v8_switch.cc
   native/v8/v8_thread_state.cc
+  native/v8/arch/aarch64/decoder.cc
+  native/v8/arch/aarch64/instruction.cc
+  native/v8/arch/aarch64/register_model.cc
   native/v8/arch/instruction_sets.cc
   native/v8/arch/x86_64/decoder.cc
   native/v8/arch/x86_64/instruction.cc

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "check.hpp"
-#include "v8/arch/x86_64/branch_worklist.h"
+#include "v8/arch/branch_worklist.h"
 #include "v8/arch/x86_64/decoder.h"
 #include "v8/arch/x86_64/instruction.h"
 #include "v8/arch/x86_64/register_model.h"
@@ -120,11 +120,11 @@ TEST(x86_64_register_model_follows_loads_and_forgets_at_calls) {
 
 TEST(x86_64_branch_worklist_walks_each_target_once) {
   RegisterModel regs(2);
-  BranchWorklist straight(64, false);
+  BranchWorklist<RegisterModel> straight(64, false);
   straight.Add(8, regs);
   std::size_t pos = 0;
   CHECK(!straight.Next(&pos, &regs));
-  BranchWorklist all(64, true);
+  BranchWorklist<RegisterModel> all(64, true);
   all.Add(8, regs);
   all.Add(8, regs);   // already queued
   all.Add(0, regs);   // the entry

@@ -111,7 +111,7 @@ bool LayoutDerivation::Run(DerivedLayout* out) {
 bool LayoutDerivation::FindFunctions() {
   isa_ = source_->instruction_set();
   if (isa_ == nullptr) {
-    return Fail("JavaScript generators need x86_64 (this build is for another architecture)");
+    return Fail("JavaScript generators need x86_64 or arm64 (this build is for another architecture)");
   }
   const std::vector<std::string> names = {
       sym::kHsiArchive, sym::kHsiRestore, sym::kHsiFree, sym::kHsiSize, sym::kIsolateArchive,
@@ -345,14 +345,16 @@ bool LayoutDerivation::HeapStack(DerivedLayout* out) {
 // HandleScopeImplementer::RestoreThread(from): copies `from` over itself,
 // then `*isolate_->handle_scope_data() = handle_scope_data_`. The stores
 // through isolate_ (the implementer's first field) give the live data's
-// offset and size. Which implementer bytes they copy is left to the
-// compiler, so V8Layout measures it by running the function (live only).
+// offset and size. After the copy, isolate_ is also the first word of
+// `from`, and compilers read either (gcc for arm64 reads `from`'s in Node
+// 24 and 26). Which implementer bytes they copy is left to the compiler,
+// so V8Layout measures it by running the function (live only).
 bool LayoutDerivation::IsolateHandleScopeData(DerivedLayout* out) {
   code::Analysis a = Analyze(sym::kHsiRestore, 2, kDecodeLimit);
   std::int64_t live_lo = -1, live_hi = -1;
   for (const auto& access : a.accesses) {
     int size = access.size > 0 ? access.size : 8;
-    if (access.store && access.base.Is(0, {0})) {
+    if (access.store && (access.base.Is(0, {0}) || access.base.Is(1, {0}))) {
       if (live_lo < 0 || access.displacement < live_lo) live_lo = access.displacement;
       live_hi = std::max(live_hi, access.displacement + size);
     }

@@ -1,13 +1,13 @@
 // See decoder.h. The walk: decode one instruction (instruction.h), apply
 // it to the register model (register_model.h), follow control flow, and
-// take up the branch targets left (branch_worklist.h).
+// take up the branch targets left (arch/branch_worklist.h).
 
 #include "v8/arch/x86_64/decoder.h"
 
 #include <cstdio>
 #include <cstring>
 
-#include "v8/arch/x86_64/branch_worklist.h"
+#include "v8/arch/branch_worklist.h"
 #include "v8/arch/x86_64/instruction.h"
 #include "v8/arch/x86_64/register_model.h"
 
@@ -18,7 +18,7 @@ code::Analysis Analyze(const CodeBytes& function, std::size_t max_bytes, int arg
   code::Analysis out;
   if (max_bytes > function.size) max_bytes = function.size;
   RegisterModel regs(arguments);
-  BranchWorklist worklist(max_bytes, all_paths);
+  BranchWorklist<RegisterModel> worklist(max_bytes, all_paths);
   std::size_t pos = 0;
   for (;;) {
     // The end of one path: the bytes ran out, or control left it.

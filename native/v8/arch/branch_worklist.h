@@ -1,20 +1,19 @@
 // The branch targets still to walk when a function is decoded on all paths
 // (InstructionSet::Analyze with all_paths), each with the registers as they
 // were at the branch. A target is walked once, whatever the path that
-// reached it first; the entry counts as walked.
+// reached it first; the entry counts as walked. The same for every
+// architecture: RegisterModel is the architecture's (arch/<arch>/register_model.h).
 
-#ifndef FRINGE_V8_ARCH_X86_64_BRANCH_WORKLIST_H
-#define FRINGE_V8_ARCH_X86_64_BRANCH_WORKLIST_H
+#ifndef FRINGE_V8_ARCH_BRANCH_WORKLIST_H
+#define FRINGE_V8_ARCH_BRANCH_WORKLIST_H
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
-#include "v8/arch/x86_64/register_model.h"
-
 namespace fringe {
-namespace x86_64 {
 
+template <typename RegisterModel>
 class BranchWorklist {
  public:
   /// `enabled` false: Add() ignores every target (a straight walk).
@@ -50,7 +49,6 @@ class BranchWorklist {
   std::vector<Path> pending_;
 };
 
-}  // namespace x86_64
 }  // namespace fringe
 
-#endif  // FRINGE_V8_ARCH_X86_64_BRANCH_WORKLIST_H
+#endif  // FRINGE_V8_ARCH_BRANCH_WORKLIST_H
