@@ -102,17 +102,26 @@ namespace {
 
 struct FpObservation {
   int round_before = -1;  // rounding mode the generator saw when resumed
-  std::uint32_t mxcsr_rc = 0;
+  std::uint32_t hw_rounding = 0;
 };
 FpObservation fp_seen;
 
-std::uint32_t mxcsr_rounding() {
+// The rounding-mode bits of the register the switch saves: MXCSR RC on
+// x86 with SSE, FPCR RMode on aarch64 (0 where there is none to read).
+std::uint32_t hw_rounding() {
 #if defined(__SSE__)
   return _mm_getcsr() & 0x6000;
+#elif defined(__aarch64__)
+  return static_cast<std::uint32_t>(arch::fp_control() & 0xc00000);
 #else
   return 0;
 #endif
 }
+#if defined(__SSE__)
+constexpr std::uint32_t kHwRoundUpward = 0x4000;  // MXCSR RC = 10
+#elif defined(__aarch64__)
+constexpr std::uint32_t kHwRoundUpward = 0x400000;  // FPCR RMode = 01 (RP)
+#endif
 
 // Sets its own rounding mode (x87 and SSE, through fesetround) once and
 // reports what it sees at every resume.
@@ -122,20 +131,26 @@ std::uint32_t mxcsr_rounding() {
     arch::Transfer back = arch::swap(0, resumer);
     resumer = back.sp;
     fp_seen.round_before = std::fegetround();
-    fp_seen.mxcsr_rc = mxcsr_rounding();
+    fp_seen.hw_rounding = hw_rounding();
   }
 }
 
+// The other control register a switch keeps per side: the x87 control word
+// on x86, none elsewhere (FPCR is covered by hw_rounding).
 std::uint16_t x87_control_word() {
+#if defined(__i386__) || defined(__x86_64__)
   std::uint16_t cw;
   asm volatile("fnstcw %0" : "=m"(cw));
   return cw;
+#else
+  return 0;
+#endif
 }
 
 }  // namespace
 
-// The x87 control word and the MXCSR control bits are callee-saved: each side
-// of a switch keeps its own.
+// The x87 control word and the MXCSR control bits (x86), FPCR (aarch64) are
+// part of each side's context: each side of a switch keeps its own.
 TEST(fp_control_state) {
   fringe::OsStack stack(64 * 1024);
   std::fesetround(FE_TONEAREST);
@@ -145,13 +160,13 @@ TEST(fp_control_state) {
   sp = arch::swap_link(0, sp, link).sp;  // generator sets FE_UPWARD and suspends
   CHECK(std::fegetround() == FE_TONEAREST);
   CHECK(x87_control_word() == cw_before);
-  CHECK(mxcsr_rounding() == 0);
+  CHECK(hw_rounding() == 0);
 
   std::fesetround(FE_DOWNWARD);  // the resumer changes its own mode
   sp = arch::swap_link(0, sp, link).sp;
   CHECK(fp_seen.round_before == FE_UPWARD);  // the generator kept its mode
-#if defined(__SSE__)
-  CHECK(fp_seen.mxcsr_rc == 0x4000);  // round up
+#if defined(__SSE__) || defined(__aarch64__)
+  CHECK(fp_seen.hw_rounding == kHwRoundUpward);
 #endif
   CHECK(std::fegetround() == FE_DOWNWARD);  // and the resumer its own
   std::fesetround(FE_TONEAREST);
@@ -191,4 +206,62 @@ TEST(fp_control_inherited_at_creation) {
   sp = arch::swap_link(0, sp, arch::link_slot(stack.base())).sp;
   CHECK(fp_seen.round_before == FE_TOWARDZERO);
   CHECK(std::fegetround() == FE_TONEAREST);
+}
+
+namespace {
+
+// Writes garbage into every callee-saved register the switch leaves to the
+// compiler, then switches back without restoring them (the entry never
+// returns, so its prologue's saves are never undone).
+[[noreturn]] void trash_callee_saved_entry(std::uintptr_t, void* resumer) {
+  for (;;) {
+#if defined(__aarch64__)
+    asm volatile(
+        "mov x19, #0x5a5a\n\tmov x20, x19\n\tmov x21, x19\n\tmov x22, x19\n\t"
+        "mov x23, x19\n\tmov x24, x19\n\tmov x25, x19\n\tmov x26, x19\n\t"
+        "mov x27, x19\n\tmov x28, x19\n\tfmov d8, x19\n\tfmov d9, x19\n\t"
+        "fmov d10, x19\n\tfmov d11, x19\n\tfmov d12, x19\n\tfmov d13, x19\n\t"
+        "fmov d14, x19\n\tfmov d15, x19" ::
+            : "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "v8", "v9",
+              "v10", "v11", "v12", "v13", "v14", "v15");
+#elif defined(__x86_64__)
+    asm volatile(
+        "movq $0x5a5a, %%rbx\n\tmovq %%rbx, %%r12\n\tmovq %%rbx, %%r13\n\t"
+        "movq %%rbx, %%r14\n\tmovq %%rbx, %%r15" ::
+            : "rbx", "r12", "r13", "r14", "r15");
+#elif defined(__i386__)
+    asm volatile("movl $0x5a5a, %%ebx" ::: "ebx");
+#endif
+    resumer = arch::swap(0, resumer).sp;
+  }
+}
+
+volatile std::uint64_t int_inputs[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+volatile double fp_inputs[8] = {0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5};
+
+}  // namespace
+
+// Values the resumer keeps across a switch survive a generator that trashes
+// every callee-saved register: the switch declares them clobbered, so the
+// compiler keeps nothing live in them (drop one from the clobber list and
+// the compiler parks a value there, and this fails).
+TEST(callee_saved_registers_survive_a_switch) {
+  fringe::OsStack stack(64 * 1024);
+  void* sp = arch::init_stack(stack.base(), &trash_callee_saved_entry);
+  std::uint64_t a = int_inputs[0], b = int_inputs[1], c = int_inputs[2], d = int_inputs[3],
+                e = int_inputs[4], f = int_inputs[5], g = int_inputs[6], h = int_inputs[7],
+                i = int_inputs[8], j = int_inputs[9], k = int_inputs[10], l = int_inputs[11];
+  double p = fp_inputs[0], q = fp_inputs[1], r = fp_inputs[2], s = fp_inputs[3], t = fp_inputs[4],
+         u = fp_inputs[5], v = fp_inputs[6], w = fp_inputs[7];
+  for (int round = 0; round < 3; round++) {
+    sp = arch::swap_link(0, sp, arch::link_slot(stack.base())).sp;
+    CHECK(a == 1 && b == 2 && c == 3 && d == 4 && e == 5 && f == 6);
+    CHECK(g == 7 && h == 8 && i == 9 && j == 10 && k == 11 && l == 12);
+    CHECK(p == 0.5 && q == 1.5 && r == 2.5 && s == 3.5);
+    CHECK(t == 4.5 && u == 5.5 && v == 6.5 && w == 7.5);
+    a++, b++, c++, d++, e++, f++, g++, h++, i++, j++, k++, l++;
+    p += 1, q += 1, r += 1, s += 1, t += 1, u += 1, v += 1, w += 1;
+    a--, b--, c--, d--, e--, f--, g--, h--, i--, j--, k--, l--;
+    p -= 1, q -= 1, r -= 1, s -= 1, t -= 1, u -= 1, v -= 1, w -= 1;
+  }
 }

@@ -1,5 +1,6 @@
 // Stacks: sizes, the guard page, unmapping, mapping failures.
 
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -31,6 +33,21 @@ int in_child(F body) {
 }
 
 }  // namespace
+
+// Sizes follow the page size the kernel reports (4, 16 or 64 KiB on arm64),
+// never 4096. FRINGE_EXPECT_PAGE_SIZE is set by the run under qemu -p 65536,
+// to show that that run really had 64 KiB pages.
+TEST(stack_page_size_is_the_systems) {
+  CHECK(kPage == static_cast<std::size_t>(getauxval(AT_PAGESZ)));
+  if (const char* expected = std::getenv("FRINGE_EXPECT_PAGE_SIZE")) {
+    CHECK(kPage == std::strtoul(expected, nullptr, 10));
+  }
+  fringe::OsStack stack(1);
+  CHECK(stack.size() == kPage);
+  CHECK(static_cast<char*>(stack.limit()) - static_cast<char*>(stack.guard()) ==
+        static_cast<std::ptrdiff_t>(kPage));
+  CHECK(reinterpret_cast<std::uintptr_t>(stack.guard()) % kPage == 0);
+}
 
 TEST(stack_size_zero_is_one_page) {
   fringe::OsStack stack(0);

@@ -16,8 +16,10 @@
 #include "arch/switch_x86_64_sysv_elf_gas.hpp"
 #elif defined(__i386__) && defined(__ELF__) && !defined(_WIN32)
 #include "arch/switch_i386_sysv_elf_gas.hpp"
+#elif defined(__aarch64__) && defined(__ELF__) && !defined(__ILP32__)
+#include "arch/switch_aarch64_aapcs_elf_gas.hpp"
 #else
-#error "fringe: no context switch for this target; supported: x86_64 and i386, System V ABI, ELF"
+#error "fringe: no context switch for this target; supported: x86_64 and i386 (System V ABI), aarch64 (AAPCS64), ELF"
 #endif
 
 #endif  // FRINGE_CONTEXT_HPP

@@ -4,7 +4,8 @@
 #
 #   fringe_select_runner(<prefix> <label> <qemu program>
 #                        EXPECT_POINTER_BYTES <4 or 8>
-#                        [RUN_DIRECTLY <ON|OFF>] [FLAGS <flag>...])
+#                        [RUN_DIRECTLY <ON|OFF>] [FLAGS <flag>...]
+#                        [QEMU_ARGS <arg>...])
 #
 # Builds native/test/runner_probe.cc with the current compiler and <flags>,
 # then tries, in order:
@@ -15,11 +16,13 @@
 #      emulator that gdb cannot follow;
 #   2. running it under <qemu program> (user-mode qemu, Debian's
 #      qemu-user-static; a name looked up on PATH, or a path) when that is
-#      installed.
+#      installed, with <QEMU_ARGS> before the binary (for a dynamically
+#      linked guest: -L <the target's library prefix>).
 # Sets, in the caller's scope:
 #   <prefix>_BUILDS    TRUE when the probe compiled and linked
-#   <prefix>_RUNNER    "" (run directly) or the emulator command to put in
-#                      front of each test binary
+#   <prefix>_RUNNER    "" (run directly) or the emulator command (a list:
+#                      program and QEMU_ARGS) to put in front of each test
+#                      binary
 #   <prefix>_RUNS      TRUE when one of the two ran the probe correctly
 #   <prefix>_EMULATED  TRUE when that was qemu
 #   <prefix>_WHY       when it does not run: what was tried and what to
@@ -30,7 +33,7 @@
 # "(" unexpected") is not mistaken for success.
 
 function(fringe_select_runner prefix label qemu_program)
-  cmake_parse_arguments(ARG "" "EXPECT_POINTER_BYTES;RUN_DIRECTLY" "FLAGS" ${ARGN})
+  cmake_parse_arguments(ARG "" "EXPECT_POINTER_BYTES;RUN_DIRECTLY" "FLAGS;QEMU_ARGS" ${ARGN})
   if(NOT DEFINED ARG_RUN_DIRECTLY)
     set(ARG_RUN_DIRECTLY ON)
   endif()
@@ -73,9 +76,9 @@ function(fringe_select_runner prefix label qemu_program)
     set(${prefix}_WHY "${label} binaries do not run here (${direct_why}) and ${qemu_program} is not installed (Debian: apt-get install qemu-user-static)" PARENT_SCOPE)
     return()
   endif()
-  execute_process(COMMAND ${qemu} ${probe} RESULT_VARIABLE qemu_rc OUTPUT_VARIABLE qemu_out ERROR_VARIABLE qemu_err)
+  execute_process(COMMAND ${qemu} ${ARG_QEMU_ARGS} ${probe} RESULT_VARIABLE qemu_rc OUTPUT_VARIABLE qemu_out ERROR_VARIABLE qemu_err)
   if(qemu_rc STREQUAL expected)
-    set(${prefix}_RUNNER ${qemu} PARENT_SCOPE)
+    set(${prefix}_RUNNER ${qemu} ${ARG_QEMU_ARGS} PARENT_SCOPE)
     set(${prefix}_RUNS TRUE PARENT_SCOPE)
     set(${prefix}_EMULATED TRUE PARENT_SCOPE)
     set(${prefix}_WHY "${direct_why}" PARENT_SCOPE)
