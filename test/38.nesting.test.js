@@ -13,6 +13,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { runScript, describe: explain, root } = require('./helpers/child');
 const { pack, consumerProject, unpackInto, npmEnv } = require('./helpers/package');
+const { slower } = require('./helpers/emulation');
 
 // Flag sets every test here runs under: none, and the scavenger the suite
 // stresses most (a GC at every tenth allocation moves everything the
@@ -27,7 +28,7 @@ function run(source, flags, options) {
 const WASM = [0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 127, 1, 127, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 9, 1, 7, 0, 32, 0, 65, 1, 106, 11];
 
 describe('nesting invariants', function () {
-  this.timeout(120000);
+  this.timeout(slower(120000));
 
   for (const flags of FLAG_SETS) {
     const under = flags.length ? ` (${flags.join(' ')})` : '';
@@ -242,7 +243,7 @@ describe('nesting invariants', function () {
     const addon = process.env.FRINGE_ADDON_PATH ?? path.join(root, 'build', 'Release', 'fringe.node');
 
     before(function () {
-      this.timeout(300000);
+      this.timeout(slower(300000));
       const { tarball } = pack();
       project = consumerProject('fringe-copies-');
       const a = unpackInto(project, tarball);

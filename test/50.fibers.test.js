@@ -16,6 +16,7 @@ const Fiber = require('../dist/fibers');
 const Future = require('../dist/fibers-future');
 const { runScript, describe: explain } = require('./helpers/child');
 const { expectCode } = require('./helpers/errors');
+const { slower } = require('./helpers/emulation');
 
 const root = path.join(__dirname, '..');
 
@@ -513,7 +514,7 @@ describe('fringe/fibers: what node-fibers crashed on', () => {
 
 describe('fringe/fibers: types', () => {
   it('code typed against @types/fibers compiles against fringe/fibers and fringe/fibers/future (tsc --strict, node16 resolution)', function () {
-    this.timeout(120000);
+    this.timeout(slower(120000));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fringe-fibers-types-'));
     try {
       fs.mkdirSync(path.join(dir, 'node_modules'));

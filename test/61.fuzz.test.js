@@ -12,6 +12,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { describe: explain } = require('./helpers/child');
 const { spawnNode, inParallel } = require('./helpers/parallel');
+const { slower } = require('./helpers/emulation');
 
 const fixture = path.join(__dirname, 'fixtures', 'fuzz.js');
 const FLAGS = ['--expose-gc', '--no-warnings'];
@@ -59,7 +60,7 @@ function summary(stdout) {
 }
 
 describe('API fuzzer', function () {
-  this.timeout(30 * 60 * 1000);
+  this.timeout(slower(30 * 60 * 1000));
   let results;
   before(async () => {
     results = await inParallel(

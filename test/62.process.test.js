@@ -7,6 +7,7 @@
 const assert = require('node:assert/strict');
 const { describe: explain } = require('./helpers/child');
 const { spawnNode, inParallel } = require('./helpers/parallel');
+const { slower } = require('./helpers/emulation');
 
 const scripts = {
   // process.exit(7) four generators deep (outer resumes inner, which has
@@ -119,7 +120,7 @@ scripts.deepJsonDefault = deepJson('undefined');
 scripts.deepJsonMinimum = deepJson('MINIMUM_STACK_SIZE');
 
 describe('the process around generators', function () {
-  this.timeout(5 * 60 * 1000);
+  this.timeout(slower(5 * 60 * 1000));
   const results = {};
   before(async () => {
     const names = Object.keys(scripts);

@@ -11,6 +11,7 @@ const { describe: explain } = require('./helpers/child');
 const { spawnNode, inParallel } = require('./helpers/parallel');
 const { binding } = require('../dist/binding');
 const { hasFlag } = require('./helpers/v8flags');
+const { slower } = require('./helpers/emulation');
 
 const fixture = path.join(__dirname, 'fixtures', 'inspector.js');
 const STRESS = ['--stress-scavenge=10'];
@@ -45,7 +46,7 @@ for (const side of ['body', 'main']) {
 }
 
 describe('generators under the inspector (node:inspector Session in the same process)', function () {
-  this.timeout(10 * 60 * 1000);
+  this.timeout(slower(10 * 60 * 1000));
   const results = {};
   before(async () => {
     const names = Object.keys(runs);

@@ -4,31 +4,34 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
+const { slower, withoutEmulatorNoise } = require('./emulation');
 
 const root = path.join(__dirname, '..', '..');
+
+// Under emulation (helpers/emulation.js) timeouts are scaled and the
+// emulator's own line about a fatal signal is taken out of stderr.
+function spawnNode(args, options, timeout) {
+  const result = spawnSync(process.execPath, args, {
+    encoding: 'utf8',
+    timeout: slower(options.timeout ?? timeout),
+    env: { ...process.env, FRINGE_ROOT: root, ...options.env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  result.stderr = withoutEmulatorNoise(result.stderr);
+  return result;
+}
 
 /**
  * Runs `source` (a script that may `require(process.env.FRINGE_ROOT)`) with
  * the given Node/V8 flags. Returns { status, signal, stdout, stderr }.
  */
 function runScript(source, flags = [], options = {}) {
-  const result = spawnSync(process.execPath, [...flags, '-e', source], {
-    encoding: 'utf8',
-    timeout: options.timeout ?? 120000,
-    env: { ...process.env, FRINGE_ROOT: root, ...options.env },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return result;
+  return spawnNode([...flags, '-e', source], options, 120000);
 }
 
 /** Runs a fixture file from test/fixtures with flags and arguments. */
 function runFixture(name, flags = [], args = [], options = {}) {
-  return spawnSync(process.execPath, [...flags, path.join(__dirname, '..', 'fixtures', name), ...args], {
-    encoding: 'utf8',
-    timeout: options.timeout ?? 300000,
-    env: { ...process.env, FRINGE_ROOT: root, ...options.env },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  return spawnNode([...flags, path.join(__dirname, '..', 'fixtures', name), ...args], options, 300000);
 }
 
 /** A readable account of a child's end, for assertion messages. */

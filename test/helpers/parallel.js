@@ -5,8 +5,13 @@
 const { spawn } = require('node:child_process');
 const os = require('node:os');
 const { root } = require('./child');
+const { slower, withoutEmulatorNoise } = require('./emulation');
 
-/** Spawns `node ...args`; resolves to { status, signal, stdout, stderr }. */
+/**
+ * Spawns `node ...args`; resolves to { status, signal, stdout, stderr }
+ * (under emulation, with the timeout scaled and qemu's own line out of
+ * stderr: helpers/emulation.js).
+ */
 function spawnNode(args, options = {}) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { env: { ...process.env, FRINGE_ROOT: root, ...options.env } });
@@ -14,10 +19,10 @@ function spawnNode(args, options = {}) {
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 600000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), slower(options.timeout ?? 600000));
     child.on('close', (status, signal) => {
       clearTimeout(timer);
-      resolve({ status, signal, stdout, stderr });
+      resolve({ status, signal, stdout, stderr: withoutEmulatorNoise(stderr) });
     });
   });
 }
