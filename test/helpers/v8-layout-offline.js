@@ -148,7 +148,8 @@ function versionOf(bin) {
   const manifest = path.join(path.dirname(fs.realpathSync(bin)), '..', 'package.json');
   if (fs.existsSync(manifest)) {
     const { name, version } = JSON.parse(fs.readFileSync(manifest, 'utf8'));
-    if (Object.values(ARCHES).some((a) => a.package === name)) return version;
+    // Some early packages say "v20.0.0".
+    if (Object.values(ARCHES).some((a) => a.package === name)) return version.replace(/^v/, '');
   }
   return spawnSync(bin, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
 }
