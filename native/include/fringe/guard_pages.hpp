@@ -15,7 +15,7 @@
 // found from a hint (usually the slot freed last, or the one after the last
 // claimed), so creating stacks stays cheap while many are live.
 //
-// Stacks beyond the capacity (kGuardPageCapacity, 2^20: with guard regions,
+// Stacks beyond the capacity (kGuardPageCapacity, 2^20 on 64-bit: with guard regions,
 // stacks are bounded by memory rather than by vm.max_map_count, and a million
 // suspended generators is already ~6 GiB) are not registered: an overflow
 // there is reported as the plain SIGSEGV it would be without the handler.
@@ -30,7 +30,8 @@
 #include <cstdint>
 
 #ifndef FRINGE_GUARD_PAGE_CAPACITY
-#define FRINGE_GUARD_PAGE_CAPACITY (1 << 20)
+// 2^20 on 64-bit; 2^16 where the address space (4 GiB) holds fewer stacks.
+#define FRINGE_GUARD_PAGE_CAPACITY (sizeof(void*) >= 8 ? (1 << 20) : (1 << 16))
 #endif
 
 namespace fringe {
