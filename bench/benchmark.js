@@ -8,7 +8,8 @@
 // as a ratio to an `await` of a resolved value measured in the same process
 // ("x await"), the median of the per-run ratios.
 //
-//   npm run bench                      the report; writes bench/RESULTS.md and bench/results.svg
+//   npm run bench                      the report; writes bench/RESULTS.md, bench/results.svg
+//                                      and bench/scale.svg (the scale suite's cost curve)
 //   npm run bench -- --json            the same, then one JSON object on the last line
 //   npm run bench -- --quick           one run, fewer rounds (noisier)
 //   npm run bench -- --targets         fringe's own targets only (no peers, writes nothing);
@@ -54,6 +55,7 @@ const FRINGE_SUITES = [
   { name: 'wait', file: 'wait.js', await: 'await_ns_wait_suite' },
   { name: 'create', file: 'create.js', await: 'await_ns_create_suite' },
   { name: 'gc', file: 'gc.js' },
+  { name: 'scale', file: 'scale.js' },
 ];
 
 // How each peer's suite output lands in the JSON: suite key -> JSON key.
@@ -244,6 +246,7 @@ function measure() {
   metrics.node_versions = versions;
   metrics.cpu = cpuModel();
   metrics.cores = os.cpus().length;
+  metrics.stack_guard = require('../dist/binding.js').binding.stackGuard;
   metrics.date = new Date().toISOString().slice(0, 10);
   metrics.runs = RUNS;
   return metrics;
@@ -323,6 +326,10 @@ function addonLines(metrics) {
   add('minor_gc_ms_10000', 'minor GC, 10 000 generators suspended', 'ms', per('minor_gc_ms_10000', 'minor_gc_ms_0', 'minor GC with none'));
   add('minor_gc_ms_0', 'minor GC, none suspended', 'ms');
   add('rss_per_suspended_kib', 'RSS per suspended shallow generator', 'KiB');
+  add('create_fresh_stack_us', 'create a generator on a fresh stack (10 000 kept)', 'µs');
+  add('full_gc_ms_10000', 'full GC, 10 000 generators suspended', 'ms', per('full_gc_ms_10000', 'full_gc_ms_0', 'full GC with none'));
+  add('full_gc_ms_0', 'full GC, none suspended', 'ms');
+  if (metrics.max_suspended != null) lines.push({ what: 'most generators suspended at once (scale suite)', value: String(metrics.max_suspended), note: metrics.stack_guard ? `stack guards: ${metrics.stack_guard}` : '' });
   return lines;
 }
 
@@ -362,6 +369,7 @@ function writeMarkdown(metrics, file) {
     md.push('', '## Skipped', '', ...skipped.map(([name, why]) => `- ${name}: ${why}`));
   }
   md.push('', '## Inside the addon, and memory', '', '| measure | value | |', '|---|---:|---|', ...addonLines(metrics).map((l) => `| ${l.what} | ${l.value} | ${l.note} |`));
+  md.push('', ...scaleMarkdown(metrics));
   md.push(
     '',
     "The project's own targets are checked by `npm run bench -- --targets`.",
@@ -372,6 +380,84 @@ function writeMarkdown(metrics, file) {
     '',
   );
   fs.writeFileSync(file, md.join('\n'));
+}
+
+// The scale suite (bench/suites/scale.js): each measure at each count.
+const SCALE_MEASURES = [
+  { key: 'create_fresh_stack_us', what: 'create on a fresh stack, kept suspended (per generator, from 0)', unit: 'µs' },
+  { key: 'roundtrip_ns', what: 'resume() + suspend(), cycling through all', unit: 'ns' },
+  { key: 'create_run_ns', what: 'new Generator(fn).resume() to the end (pooled stack)', unit: 'ns' },
+  { key: 'minor_gc_ms', what: 'minor GC', unit: 'ms' },
+  { key: 'full_gc_ms', what: 'full GC', unit: 'ms' },
+  { key: 'rss_kib', what: 'RSS per suspended generator', unit: 'KiB' },
+];
+function scaleCounts(metrics) {
+  if (metrics.max_suspended == null) return [];
+  return [['0', 0], ['1000', 1000], ['10000', 10000], ['max', metrics.max_suspended]].filter(([name]) =>
+    SCALE_MEASURES.some((m) => metrics[`scale_${m.key}_${name}`] != null),
+  );
+}
+function scaleMarkdown(metrics) {
+  const counts = scaleCounts(metrics);
+  if (!counts.length) return [];
+  const fmt = (v) => (v == null ? '' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+  return [
+    '## Many suspended generators (the scale suite)',
+    '',
+    `\`bench/suites/scale.js\`: one process adds suspended generators stage by stage (up to ${metrics.max_suspended}, the most it reached${metrics.stack_guard ? `; stack guards: ${metrics.stack_guard}` : ''}) and measures at each.`,
+    '',
+    `| measure | ${counts.map(([, n]) => `${n.toLocaleString('en').replace(/,/g, ' ')} suspended`).join(' | ')} |`,
+    `|---|${counts.map(() => '---:').join('|')}|`,
+    ...SCALE_MEASURES.map((m) => `| ${m.what} (${m.unit}) | ${counts.map(([name]) => fmt(metrics[`scale_${m.key}_${name}`])).join(' | ')} |`),
+    '',
+    '![the cost curve](scale.svg)',
+  ];
+}
+
+// One small panel per measure, the count on a log axis (0 drawn at the left
+// edge), linear in the measure.
+function writeScaleSvg(metrics, file) {
+  const counts = scaleCounts(metrics);
+  if (!counts.length) return;
+  const esc = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const panelW = 340;
+  const panelH = 170;
+  const cols = 3;
+  const left = 60;
+  const top = 70;
+  const maxCount = Math.max(...counts.map(([, n]) => n));
+  const xOf = (n) => (n <= 0 ? 0 : (Math.log10(n) - 2) / (Math.log10(maxCount) - 2));  // 0 -> left edge, 100 below it
+  const body = [];
+  SCALE_MEASURES.forEach((m, i) => {
+    const x0 = left + (i % cols) * (panelW + 40);
+    const y0 = top + Math.floor(i / cols) * (panelH + 70);
+    const points = counts.map(([name, n]) => [n, metrics[`scale_${m.key}_${name}`]]).filter(([, v]) => v != null);
+    const hi = Math.max(...points.map(([, v]) => v)) * 1.15 || 1;
+    const px = (n) => x0 + Math.max(0, xOf(n)) * panelW;
+    const py = (v) => y0 + panelH - (v / hi) * panelH;
+    body.push(`<text x="${x0}" y="${y0 - 10}" font-weight="bold">${esc(m.what)} (${m.unit})</text>`);
+    body.push(`<rect x="${x0}" y="${y0}" width="${panelW}" height="${panelH}" fill="none" stroke="#ccc"/>`);
+    for (const [name, n] of counts) {
+      body.push(`<text x="${px(n).toFixed(1)}" y="${y0 + panelH + 15}" text-anchor="middle" fill="#555" font-size="11">${name === 'max' ? n : name}</text>`);
+    }
+    body.push(`<polyline fill="none" stroke="#1f6fb5" stroke-width="2" points="${points.map(([n, v]) => `${px(n).toFixed(1)},${py(v).toFixed(1)}`).join(' ')}"/>`);
+    for (const [n, v] of points) {
+      body.push(`<circle cx="${px(n).toFixed(1)}" cy="${py(v).toFixed(1)}" r="3" fill="#1f6fb5"/>`);
+      body.push(`<text x="${(px(n) + 4).toFixed(1)}" y="${(py(v) - 6).toFixed(1)}" font-size="11">${v >= 100 ? v.toFixed(0) : v.toFixed(v >= 10 ? 1 : 2)}</text>`);
+    }
+  });
+  const rows = Math.ceil(SCALE_MEASURES.length / cols);
+  const width = left + cols * (panelW + 40);
+  const height = top + rows * (panelH + 70) + 10;
+  const svg = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="13">`,
+    '<rect width="100%" height="100%" fill="white"/>',
+    '<text x="16" y="24" font-size="17" font-weight="bold">Cost against the number of suspended generators (count on a log axis)</text>',
+    `<text x="16" y="46" fill="#555">${esc(header(metrics))}; Node ${esc(metrics.node_versions.fringe)}${metrics.stack_guard ? `; stack guards: ${esc(metrics.stack_guard)}` : ''}. bench/suites/scale.js</text>`,
+    ...body,
+    '</svg>',
+  ];
+  fs.writeFileSync(file, svg.join('\n') + '\n');
 }
 
 // A horizontal bar per row, ns per operation on a log scale, grouped by
@@ -463,6 +549,7 @@ if (targetsOnly) {
     fs.mkdirSync(outDir, { recursive: true });
     writeMarkdown(metrics, path.join(outDir, 'RESULTS.md'));
     writeSvg(metrics, path.join(outDir, 'results.svg'));
+    writeScaleSvg(metrics, path.join(outDir, 'scale.svg'));
     console.log(`\nWrote ${path.relative(process.cwd(), path.join(outDir, 'RESULTS.md')) || 'RESULTS.md'} and results.svg.`);
   }
   if (json) console.log(JSON.stringify(metrics));

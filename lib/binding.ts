@@ -50,6 +50,8 @@ export interface Stats {
   /** Scavenges that skipped settled states, and how many states they skipped. */
   filteredScavenges: number;
   skippedStates: number;
+  /** Kernel mappings held by stacks (and the chunks they are carved from), process-wide. */
+  stackMappings: number;
 }
 
 export interface Binding {
@@ -72,6 +74,12 @@ export interface Binding {
   readonly minimumStackSize: number;
   readonly defaultStackSize: number;
   readonly pageSize: number;
+  /**
+   * How guard pages are made in this process: "guard-region" (MADV_GUARD_INSTALL, Linux 6.13+: one mapping
+   * per chunk of stacks) or "mprotect" (a PROT_NONE page: two mappings per stack). FRINGE_STACK_GUARD=mprotect
+   * forces the latter.
+   */
+  readonly stackGuard: 'guard-region' | 'mprotect';
   /** Whether a debugger's step in progress is re-armed when its side resumes (see v8_thread_state.cc). */
   readonly debugStepping: boolean;
   /** Shared with native code, indexed by StatusSlot: the resume path's outcome without a call. */

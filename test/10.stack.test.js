@@ -5,6 +5,7 @@ const assert = require('node:assert/strict');
 const { OsStack, DEFAULT_STACK_SIZE, MINIMUM_STACK_SIZE } = require('..');
 const { runScript, describe: explain } = require('./helpers/child');
 const { emulated } = require('./helpers/emulation');
+const { binding } = require('../dist/binding');
 
 describe('OsStack', () => {
   it('defaults to 1 MiB, with base above limit by exactly the size', () => {
@@ -69,22 +70,57 @@ describe('OsStack', () => {
     assert.match(result.stdout, /^ERR_STACK_ALLOCATION Cannot map a stack of \d+ bytes: Cannot allocate memory/);
   });
 
-  it('stops short of exhausting vm.max_map_count with an error, leaving the rest of the process mappings to work with', () => {
-    // Taking every mapping would make V8's own next mmap fail and abort the
-    // process; stacks stop while the process still has room, and it goes on
-    // (compiling, allocating, logging) before the stacks are released.
+  it('with guard pages made by mprotect (FRINGE_STACK_GUARD=mprotect, or a kernel before 6.13), stops short of exhausting vm.max_map_count with an error, leaving the rest of the process mappings to work with', () => {
+    // Each stack is two mappings here. Taking every mapping would make V8's
+    // own next mmap fail and abort the process; stacks stop while the
+    // process still has room, and it goes on (compiling, allocating,
+    // logging) before the stacks are released.
     const result = runScript(`
       const { OsStack } = require(process.env.FRINGE_ROOT);
+      const { binding } = require(process.env.FRINGE_ROOT + '/dist/binding');
+      const maps = () => require('node:fs').readFileSync('/proc/self/maps', 'utf8').split('\\n').length;
+      const before = maps();
       const stacks = [];
       try { for (;;) stacks.push(new OsStack()); }
-      catch (e) { console.log(e.code, stacks.length > 1000, /near vm\.max_map_count/.test(e.message)); }
+      catch (e) { console.log(binding.stackGuard, e.code, stacks.length > 1000, /near vm\\.max_map_count.*each stack takes 2/.test(e.message), maps() - before >= 2 * stacks.length); }
       const work = new Function('n', 'let s = 0; for (let i = 0; i < n; i++) s += i; return s')(1000);
       const garbage = Array.from({ length: 20000 }, (_, i) => ({ i, s: 'x' + i }));
       console.log(work, garbage.length);
       for (const s of stacks) s.release();
-      console.log(new OsStack().size);
+      console.log(new OsStack().size, binding.stats().stackMappings);
+    `, [], { timeout: 120000, env: { FRINGE_STACK_GUARD: 'mprotect' } });
+    assert.equal(result.status, 0, explain(result));
+    assert.deepEqual(result.stdout.trim().split('\n'), ['mprotect ERR_STACK_ALLOCATION true true true', '499500 20000', `${1024 * 1024} 2`]);
+  });
+
+  it('with guard regions (MADV_GUARD_INSTALL, Linux 6.13+), carves default-size stacks 63 to a 64 MiB mapping: 100 000 fit in 1 588 mappings, each with its guard', function () {
+    if (binding.stackGuard !== 'guard-region') this.skip();  // the kernel lacks MADV_GUARD_INSTALL (the test above covers it)
+    const result = runScript(`
+      const { OsStack } = require(process.env.FRINGE_ROOT);
+      const { binding } = require(process.env.FRINGE_ROOT + '/dist/binding');
+      const fs = require('node:fs');
+      const maps = () => fs.readFileSync('/proc/self/maps', 'utf8').split('\\n').length;
+      const before = maps();
+      const stacks = [];
+      for (let i = 0; i < 100000; i++) stacks.push(new OsStack());
+      const grew = maps() - before;
+      // Each stack's guard page is just below its limit: no two stacks overlap
+      // and none starts within a page of the next one's top.
+      const limits = stacks.map((s) => s.limit).sort((a, b) => (a < b ? -1 : 1));
+      let apart = true;
+      for (let i = 1; i < limits.length; i++) if (limits[i] - limits[i - 1] < BigInt(${1024 * 1024} + ${binding.pageSize})) apart = false;
+      console.log(binding.stackGuard, binding.stats().stackMappings, grew, apart);
+      for (const s of stacks) s.release();
+      console.log(binding.stats().stackMappings);
     `, [], { timeout: 120000 });
     assert.equal(result.status, 0, explain(result));
-    assert.deepEqual(result.stdout.trim().split('\n'), ['ERR_STACK_ALLOCATION true true', '499500 20000', String(1024 * 1024)]);
+    const [first, second] = result.stdout.trim().split('\n');
+    const [guard, held, grew, apart] = first.split(' ');
+    assert.equal(guard, 'guard-region');
+    const perChunk = Math.min(64, Math.floor((64 << 20) / (1024 * 1024 + binding.pageSize)));
+    assert.equal(Number(held), Math.ceil(100000 / perChunk));
+    assert.ok(Number(grew) <= Number(held) + 200, `/proc/self/maps grew by ${grew} lines for ${held} chunks`);
+    assert.equal(apart, 'true');
+    assert.ok(Number(second) <= 1, `${second} chunks still mapped after every stack was released (one may stay for reuse)`);
   });
 });

@@ -4,7 +4,8 @@
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { Generator, suspend } = require('..');
-const { describe: explain } = require('./helpers/child');
+const { describe: explain, runScript } = require('./helpers/child');
+const { binding } = require('../dist/binding');
 const { spawnNode } = require('./helpers/parallel');
 const { maxMapCount, stacksThatFit } = require('./helpers/mappings');
 const { slower, rssMeasurable } = require('./helpers/emulation');
@@ -35,6 +36,32 @@ describe('scale', function () {
       assert.equal(generators[i].resume(1), i + 2);
       assert.equal(generators[i].state, 'done');
     }
+  });
+
+  it('with guard regions (Linux 6.13+), holds 200 000 suspended under the default vm.max_map_count, and a native overflow in one of them is still reported', function () {
+    if (binding.stackGuard !== 'guard-region') this.skip();  // the kernel lacks MADV_GUARD_INSTALL: ~30 000 is the cap there
+    const result = runScript(`
+      const fringe = require(process.env.FRINGE_ROOT);
+      const { binding } = require(process.env.FRINGE_ROOT + '/dist/binding');
+      const fs = require('node:fs');
+      const gens = [];
+      for (let i = 0; i < 200000; i++) {
+        const g = new fringe.Generator((y, n) => { const m = y.suspend(n + 1); if (m === 'overflow') binding.testHooks.recurseNatively(); return n * 2; });
+        if (g.resume(i) !== i + 1) throw new Error('wrong first result at ' + i);
+        gens.push(g);
+      }
+      const maps = fs.readFileSync('/proc/self/maps', 'utf8').split('\\n').length;
+      let ok = 0;
+      for (const i of [0, 1, 99999, 199998]) ok += gens[i].resume('x') === i * 2;
+      fs.writeSync(1, [binding.stats().liveGenerators, maps, ok].join(' ') + '\\n');
+      gens[123456].resume('overflow');
+    `, [], { env: { FRINGE_TEST_HOOKS: '1' }, timeout: 300000 });
+    const [live, maps, ok] = result.stdout.trim().split(' ').map(Number);
+    assert.equal(live, 200000 - 4, explain(result));  // the 4 resumed to their end are gone
+    assert.ok(maps < 65530 / 4, `${maps} mappings for 200 000 stacks`);
+    assert.equal(ok, 4);
+    assert.equal(result.signal, 'SIGABRT', explain(result));
+    assert.match(result.stderr, /fringe: stack overflow in a generator \(stack of 1048576 bytes\)/);
   });
 
   it('runs every finally block of 100 000 suspended generators created and dropped, and RSS after GC stays within 50 MiB', async () => {

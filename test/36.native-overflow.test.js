@@ -54,6 +54,32 @@ describe('native stack overflow', () => {
     assert.doesNotMatch(result.stdout, /not reached/);
   });
 
+  for (const [guard, env] of [['guard-region', {}], ['mprotect', { FRINGE_STACK_GUARD: 'mprotect' }]]) {
+    it(`is reported with guard pages made the ${guard} way, in the first, a middle and the last of 3 000 suspended generators`, function () {
+      if (guard === 'guard-region' && binding.stackGuard !== 'guard-region') this.skip();  // kernel before 6.13
+      for (const which of [0, 1234, 2999]) {
+        const result = runScript(`${PRELUDE}
+          const { binding } = require(process.env.FRINGE_ROOT + '/dist/binding');
+          require('node:fs').writeSync(1, binding.stackGuard + ' ' + binding.stats().stackMappings + ' ');
+          const gens = [];
+          for (let i = 0; i < 3000; i++) {
+            const g = new fringe.Generator(() => { fringe.suspend(); hooks.recurseNatively(); }, 200000);
+            g.resume();
+            gens.push(g);
+          }
+          require('node:fs').writeSync(1, binding.stats().stackMappings + ' ');
+          gens[${which}].resume();
+        `, [], { env: { ...HOOKS.env, ...env } });
+        assertReport(result, pageRounded(200000));
+        const [seen, before, held] = result.stdout.trim().split(' ');
+        assert.equal(seen, guard);
+        // Two mappings per stack with mprotect; with guard regions, chunks of
+        // up to 64 stacks of this size.
+        assert.equal(Number(held) - Number(before), guard === 'mprotect' ? 6000 : Math.ceil(3000 / 64), explain(result));
+      }
+    });
+  }
+
   it('in a generator on an OsStack, several calls deep, is reported with the OsStack size', () => {
     const size = new OsStack(256 * 1024).size;
     const result = runScript(`${PRELUDE}

@@ -35,7 +35,7 @@ const HISTORICAL = [
   'settled_suspended',
 ];
 // fringe's and the language's figures issue 15 asks for.
-const ADDED = ['suspend_depth10_ns', 'star_depth10_ns', 'async_depth10_ns', 'wait_in_run_ns', 'run_wait_whole_ns'];
+const ADDED = ['suspend_depth10_ns', 'star_depth10_ns', 'async_depth10_ns', 'wait_in_run_ns', 'run_wait_whole_ns', 'create_fresh_stack_us', 'full_gc_ms_0', 'full_gc_ms_10000', 'max_suspended'];
 // Each peer's ratio to the await of its own process, and the peer's name
 // in `skipped`.
 const PEER_RATIOS = {
@@ -69,6 +69,9 @@ describe('npm run bench (short mode)', function () {
         FRINGE_BENCH_MAX_TIME: '0.02',
         FRINGE_BENCH_MIN_SAMPLES: '3',
         FRINGE_BENCH_ROUNDS: '2',
+        // The scale suite's stages 0, 1 000 and 10 000 (the 10 000 keys), and
+        // a last stage of 12 000 instead of 200 000.
+        FRINGE_BENCH_SCALE_MAX: '12000',
       },
       maxBuffer: 16 << 20,
     });
@@ -99,6 +102,19 @@ describe('npm run bench (short mode)', function () {
       for (const key of keys) assert.ok(key in metrics && metrics[key] === null, `${key}: ${metrics[key]}`);
       assert.equal(metrics.node_versions[peer], undefined);
     }
+  });
+
+  it('runs the scale suite up to its largest count, and plots it in scale.svg', () => {
+    assert.equal(metrics.max_suspended, 12000);
+    for (const count of ['0', '1000', '10000', 'max']) assert.ok(metrics[`scale_full_gc_ms_${count}`] > 0, count);
+    assert.equal(metrics.create_fresh_stack_us, metrics.scale_create_fresh_stack_us_10000);
+    assert.ok(['guard-region', 'mprotect'].includes(metrics.stack_guard));
+    const md = fs.readFileSync(path.join(dir, 'out', 'RESULTS.md'), 'utf8');
+    assert.match(md, /## Many suspended generators \(the scale suite\)\n/);
+    assert.match(md, /\| full GC \(ms\) \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
+    const svg = fs.readFileSync(path.join(dir, 'out', 'scale.svg'), 'utf8');
+    assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.equal((svg.match(/<polyline /g) || []).length, 6, 'one curve per measure');
   });
 
   it('writes the report and the chart, showing the skipped peers', () => {

@@ -216,10 +216,11 @@ void Stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
       number(runtime ? runtime->scavenge_filter().settled() : 0),             // archived states scavenges may skip
       number(runtime ? runtime->scavenge_filter().filtered_scavenges() : 0),  // scavenges that skipped some
       number(runtime ? runtime->scavenge_filter().skipped_states() : 0),      // states they skipped
+      number(MappingBudget::Held()),  // kernel mappings held by stacks, process-wide
   };
   v8::Local<v8::Object> stats = Record(state, isolate,
                                        {"liveGenerators", "pooledStacks", "poolLimit", "settledStates",
-                                        "filteredScavenges", "skippedStates"},
+                                        "filteredScavenges", "skippedStates", "stackMappings"},
                                        values);
   info.GetReturnValue().Set(stats);
 }
@@ -401,6 +402,11 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Context> context) {
   exports->Set(context, String(isolate, "defaultStackSize"), v8::Number::New(isolate, static_cast<double>(kDefaultStackSize)))
       .Check();
   exports->Set(context, String(isolate, "pageSize"), v8::Number::New(isolate, static_cast<double>(page_size()))).Check();
+  // How stacks are guarded in this process (stack.hpp: probed once, or
+  // forced to "mprotect" by FRINGE_STACK_GUARD=mprotect).
+  exports->Set(context, String(isolate, "stackGuard"),
+               String(isolate, guard_method() == GuardMethod::kGuardRegion ? "guard-region" : "mprotect"))
+      .Check();
 }
 
 }  // namespace binding

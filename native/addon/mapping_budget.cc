@@ -2,14 +2,20 @@
 
 #include "mapping_budget.h"
 
+#include <sys/mman.h>
+
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
 
 namespace fringe {
 
 namespace {
-std::atomic<long> stacks_live{0};
+std::atomic<long> mappings_held{0};
 // What the process outside our stacks had at the last count; refreshed
 // whenever stacks come near their share.
 std::atomic<long> others_seen{-1};
@@ -27,6 +33,8 @@ long MappingBudget::Limit() {
   return limit;
 }
 
+long MappingBudget::Held() { return mappings_held.load(std::memory_order_relaxed); }
+
 long MappingBudget::CountProcessMappings() {
   std::FILE* f = std::fopen("/proc/self/maps", "r");
   if (f == nullptr) return -1;
@@ -37,52 +45,193 @@ long MappingBudget::CountProcessMappings() {
   return lines;
 }
 
-bool MappingBudget::Reserve(std::string* message) {
+bool MappingBudget::Reserve(long mappings, std::string* message) {
   const long limit = Limit();
-  long own = 2 * (stacks_live.load(std::memory_order_relaxed) + 1);
+  long own = mappings_held.load(std::memory_order_relaxed) + mappings;
   long others = others_seen.load(std::memory_order_relaxed);
   if (others < 0 || own + others + kHeadroom > limit) {
     // Near the line (or the first time): count for real.
     long total = CountProcessMappings();
     if (total >= 0) {
-      others = total - 2 * stacks_live.load(std::memory_order_relaxed);
+      others = total - mappings_held.load(std::memory_order_relaxed);
       if (others < 0) others = 0;
       others_seen.store(others, std::memory_order_relaxed);
     }
     if (others >= 0 && own + others + kHeadroom > limit) {
       if (message) {
-        *message = "the process is near vm.max_map_count (" + std::to_string(limit) +
-                   " mappings, and each stack takes 2): release stacks, let unused generators be collected, "
-                   "or raise vm.max_map_count";
+        *message = "the process is near vm.max_map_count (" + std::to_string(limit) + " mappings, and each stack takes " +
+                   std::to_string(mappings_per_stack()) +
+                   "): release stacks, let unused generators be collected, or raise vm.max_map_count";
       }
       return false;
     }
   }
-  stacks_live.fetch_add(1, std::memory_order_relaxed);
+  mappings_held.fetch_add(mappings, std::memory_order_relaxed);
   return true;
 }
 
-void MappingBudget::Release() { stacks_live.fetch_sub(1, std::memory_order_relaxed); }
+void MappingBudget::Release(long mappings) { mappings_held.fetch_sub(mappings, std::memory_order_relaxed); }
+
+// --- Chunks of carved stacks (guard regions only) ---------------------------
+
+struct StackChunk {
+  char* mapping;
+  std::size_t mapping_size;
+  std::size_t usable;  // bytes of each stack
+  std::size_t stride;  // guard page + usable
+  std::size_t slots;
+  std::uint64_t free;     // bit i: slot i is free
+  std::uint64_t guarded;  // bit i: slot i's guard region is installed
+  std::uint64_t all() const { return slots == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << slots) - 1; }
+};
+
+namespace {
+
+static_assert(BudgetedStack::kSlotsPerChunk <= 64, "a chunk's slots are bits of a word");
+constexpr std::size_t kChunkBytes = std::size_t{64} << 20;
+
+// Chunks with a free slot, by stack size. Stacks are made and freed on every
+// thread that runs generators (workers too), so under a lock; the system
+// calls are made outside it.
+std::mutex chunks_lock;
+std::unordered_map<std::size_t, std::vector<StackChunk*>>& partial_chunks() {
+  static auto* chunks = new std::unordered_map<std::size_t, std::vector<StackChunk*>>();
+  return *chunks;
+}
+
+StackChunk* MapChunk(std::size_t usable, std::error_code& error, std::string* message) {
+  const std::size_t page = page_size();
+  const std::size_t stride = usable + page;
+  std::size_t slots = kChunkBytes / stride;
+  if (slots < 1) slots = 1;
+  if (slots > BudgetedStack::kSlotsPerChunk) slots = BudgetedStack::kSlotsPerChunk;
+  if (!MappingBudget::Reserve(1, message)) {
+    error = std::error_code(ENOMEM, std::generic_category());
+    return nullptr;
+  }
+  const std::size_t size = slots * stride;
+  void* mapping = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+                       -1, 0);
+  if (mapping == MAP_FAILED) {
+    error = std::error_code(errno, std::generic_category());
+    if (message) *message = error.message();
+    MappingBudget::Release(1);
+    return nullptr;
+  }
+  // MAP_STACK implies this on the kernels that have guard regions; said
+  // anyway: a huge page would make a shallow stack cost 2 MiB.
+  madvise(mapping, size, MADV_NOHUGEPAGE);
+  auto* chunk = new StackChunk{static_cast<char*>(mapping), size, usable, stride, slots, 0, 0};
+  chunk->free = chunk->all();
+  return chunk;
+}
+
+void UnmapChunk(StackChunk* chunk) {
+  munmap(chunk->mapping, chunk->mapping_size);
+  delete chunk;
+  MappingBudget::Release(1);
+}
+
+}  // namespace
 
 BudgetedStack BudgetedStack::Allocate(std::size_t size, std::error_code& error, std::string* message) {
   error.clear();
-  if (!MappingBudget::Reserve(message)) {
-    error = std::error_code(ENOMEM, std::generic_category());
-    return BudgetedStack();
+  BudgetedStack stack;
+  const std::size_t usable = OsStack::usable_size_for(size);
+  if (guard_method() != GuardMethod::kGuardRegion || usable == 0 || usable > kCarvedMaximum) {
+    const long mappings = mappings_per_stack();
+    if (!MappingBudget::Reserve(mappings, message)) {
+      error = std::error_code(ENOMEM, std::generic_category());
+      return stack;
+    }
+    stack.own_ = OsStack::allocate(size, error);
+    if (error) {
+      MappingBudget::Release(mappings);
+      if (message) *message = error.message();
+    }
+    return stack;
   }
-  OsStack stack = OsStack::allocate(size, error);
-  if (error) {
-    MappingBudget::Release();
-    if (message) *message = error.message();
-    return BudgetedStack();
+
+  StackChunk* chunk = nullptr;
+  std::size_t slot = 0;
+  bool guarded = false;
+  {
+    std::lock_guard<std::mutex> lock(chunks_lock);
+    std::vector<StackChunk*>& partial = partial_chunks()[usable];
+    if (partial.empty()) {
+      StackChunk* fresh = MapChunk(usable, error, message);
+      if (fresh == nullptr) return stack;
+      partial.push_back(fresh);
+    }
+    chunk = partial.back();
+    slot = static_cast<std::size_t>(__builtin_ctzll(chunk->free));
+    chunk->free &= ~(std::uint64_t{1} << slot);
+    guarded = (chunk->guarded & (std::uint64_t{1} << slot)) != 0;
+    if (chunk->free == 0) partial.pop_back();
   }
-  return BudgetedStack(std::move(stack));
+  const std::size_t page = page_size();
+  char* guard = chunk->mapping + slot * chunk->stride;
+  const std::uint64_t bit = std::uint64_t{1} << slot;
+  // The slot is ours alone now: its guard region is installed outside the
+  // lock, and its bit set under it (the word is shared with other slots).
+  if (!guarded) {
+    if (madvise(guard, page, MADV_GUARD_INSTALL) != 0) {
+      error = std::error_code(errno, std::generic_category());
+      if (message) *message = "cannot install a guard region: " + error.message();
+      stack.chunk_ = chunk;
+      stack.slot_ = slot;
+      stack.limit_ = guard + page;
+      stack.size_ = usable;
+      stack.release();  // the slot goes back, unguarded
+      return stack;
+    }
+    std::lock_guard<std::mutex> lock(chunks_lock);
+    chunk->guarded |= bit;
+  }
+  stack.chunk_ = chunk;
+  stack.slot_ = slot;
+  stack.limit_ = guard + page;
+  stack.size_ = usable;
+  stack.valgrind_ = ValgrindStackRegistration(stack.limit(), stack.base());
+  stack.guard_slot_ = guard_pages::add(guard, usable);
+  return stack;
 }
 
 void BudgetedStack::release() {
-  if (!stack_) return;
-  stack_.release();
-  MappingBudget::Release();
+  if (chunk_ == nullptr) {
+    if (!own_) return;
+    const long mappings = own_.mappings();
+    own_.release();
+    MappingBudget::Release(mappings);
+    return;
+  }
+  StackChunk* chunk = std::exchange(chunk_, nullptr);
+  valgrind_ = ValgrindStackRegistration();
+  // Before the pages go: the slot may be handed out again at once.
+  guard_pages::remove(std::exchange(guard_slot_, -1));
+  // Gives the touched pages back; the guard region stays (MADV_DONTNEED
+  // keeps guard markers), so a reused slot needs no new one.
+  madvise(limit_, size_, MADV_DONTNEED);
+  limit_ = nullptr;
+  size_ = 0;
+  std::lock_guard<std::mutex> lock(chunks_lock);
+  std::vector<StackChunk*>& partial = partial_chunks()[chunk->usable];
+  const bool was_full = chunk->free == 0;
+  chunk->free |= std::uint64_t{1} << slot_;
+  if (was_full) partial.push_back(chunk);
+  if (chunk->free == chunk->all() && partial.size() > 1) {
+    // Empty, and not the only chunk of its size with room: unmapped. (The
+    // last one stays, so that creating and dropping one stack at a time does
+    // not map and unmap a chunk each time.)
+    for (std::size_t i = 0; i < partial.size(); i++) {
+      if (partial[i] == chunk) {
+        partial[i] = partial.back();
+        partial.pop_back();
+        break;
+      }
+    }
+    UnmapChunk(chunk);
+  }
 }
 
 }  // namespace fringe

@@ -1,12 +1,27 @@
-// Keeps stack mappings from exhausting vm.max_map_count.
+// The addon's stacks, and keeping their mappings from exhausting
+// vm.max_map_count.
 //
-// Each guarded stack is two kernel mappings (the guard page and the stack),
-// and Linux limits a process to vm.max_map_count mappings (65530 by
-// default). Let stacks take them all and the next mmap anywhere fails: V8
-// allocating a zone or a heap page aborts the whole process. So stacks may
-// only use the limit minus what the rest of the process has, with room to
-// spare; past that, allocating a stack fails with ENOMEM and a message that
-// names the limit, and the process goes on.
+// Linux limits a process to vm.max_map_count mappings (65530 by default).
+// Let stacks take them all and the next mmap anywhere fails: V8 allocating a
+// zone or a heap page aborts the whole process. So stacks may only use the
+// limit minus what the rest of the process has, with room to spare; past
+// that, allocating a stack fails with ENOMEM and a message that names the
+// limit, and the process goes on.
+//
+// What a stack costs in mappings depends on the guard method (stack.hpp):
+//
+//   mprotect      each stack is an OsStack of its own: two mappings (the
+//                 PROT_NONE guard page splits it), so about 30 000 stacks fit
+//                 under the default limit.
+//   guard region  stacks of up to kCarvedMaximum bytes are carved out of
+//                 chunks: one read/write mapping of up to kSlotsPerChunk
+//                 stacks, each with a MADV_GUARD_INSTALL guard page below it.
+//                 One mapping per chunk, so the limit stops mattering (200 000
+//                 default-size stacks take ~3 200 mappings); memory is what
+//                 bounds them. Carving also makes a fresh stack cheap: no
+//                 mmap, and the guard of a slot is installed once and survives
+//                 the MADV_DONTNEED that gives a freed slot's pages back.
+//                 Larger stacks are OsStacks of one mapping each.
 
 #ifndef FRINGE_ADDON_MAPPING_BUDGET_H
 #define FRINGE_ADDON_MAPPING_BUDGET_H
@@ -14,39 +29,64 @@
 #include <cstddef>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include "fringe/stack.hpp"
 
 namespace fringe {
 
-/// An OsStack counted against the budget while it is mapped.
+struct StackChunk;  // mapping_budget.cc
+
+/// A guarded stack counted against the budget while it is mapped: an
+/// OsStack of its own, or a slot carved out of a chunk.
 class BudgetedStack {
  public:
+  /// Stacks up to this many usable bytes are carved out of chunks (guard
+  /// regions only).
+  static constexpr std::size_t kCarvedMaximum = std::size_t{8} << 20;
+  /// At most this many stacks per chunk, and chunks of at most ~64 MiB.
+  static constexpr std::size_t kSlotsPerChunk = 64;
+
   BudgetedStack() = default;
   /// A stack, unless the budget or the mapping fails: then it is empty,
   /// `error` is set and `message` says why.
   static BudgetedStack Allocate(std::size_t size, std::error_code& error, std::string* message);
 
-  BudgetedStack(BudgetedStack&& other) noexcept = default;
+  BudgetedStack(BudgetedStack&& other) noexcept { *this = std::move(other); }
   BudgetedStack& operator=(BudgetedStack&& other) noexcept {
     if (this != &other) {
       release();
-      stack_ = std::move(other.stack_);
+      own_ = std::move(other.own_);
+      chunk_ = std::exchange(other.chunk_, nullptr);
+      slot_ = other.slot_;
+      limit_ = std::exchange(other.limit_, nullptr);
+      size_ = std::exchange(other.size_, 0);
+      guard_slot_ = std::exchange(other.guard_slot_, -1);
+      valgrind_ = std::move(other.valgrind_);
     }
     return *this;
   }
+  BudgetedStack(const BudgetedStack&) = delete;
+  BudgetedStack& operator=(const BudgetedStack&) = delete;
   ~BudgetedStack() { release(); }
 
-  explicit operator bool() const { return static_cast<bool>(stack_); }
-  void* base() const { return stack_.base(); }
-  void* limit() const { return stack_.limit(); }
-  std::size_t size() const { return stack_.size(); }
-  /// Unmaps now; idempotent.
+  explicit operator bool() const { return chunk_ != nullptr || static_cast<bool>(own_); }
+  void* base() const { return chunk_ != nullptr ? static_cast<char*>(limit_) + size_ : own_.base(); }
+  void* limit() const { return chunk_ != nullptr ? limit_ : own_.limit(); }
+  std::size_t size() const { return chunk_ != nullptr ? size_ : own_.size(); }
+  /// Whether it was carved out of a chunk.
+  bool carved() const { return chunk_ != nullptr; }
+  /// Unmaps now (or gives a carved slot back); idempotent.
   void release();
 
  private:
-  explicit BudgetedStack(OsStack stack) : stack_(std::move(stack)) {}
-  OsStack stack_;
+  OsStack own_;
+  StackChunk* chunk_ = nullptr;
+  std::size_t slot_ = 0;
+  void* limit_ = nullptr;
+  std::size_t size_ = 0;
+  long guard_slot_ = -1;  // in guard_pages, or -1
+  ValgrindStackRegistration valgrind_;
 };
 
 class MappingBudget {
@@ -55,13 +95,16 @@ class MappingBudget {
   /// malloc arenas, shared libraries) when stacks reach their share.
   static constexpr long kHeadroom = 4096;
 
-  /// Reserves room for one stack, or returns false with `message` set.
-  static bool Reserve(std::string* message);
+  /// Reserves room for `mappings` more stack mappings, or returns false with
+  /// `message` set.
+  static bool Reserve(long mappings, std::string* message);
   /// Gives back what Reserve() took.
-  static void Release();
+  static void Release(long mappings);
   /// Mappings the process has now (lines of /proc/self/maps).
   static long CountProcessMappings();
   static long Limit();
+  /// Mappings held by stacks and chunks now.
+  static long Held();
 };
 
 }  // namespace fringe

@@ -70,6 +70,7 @@ struct Fiber : ExecutionContext {
   Coroutine* coroutine = nullptr;  // the generator running (or about to) on it
   bool started = false;         // fiberMain is on its stack (parked or busy)
   bool finished = false;        // fiberMain returned: delete, never reuse
+  std::int64_t accounted = 0;   // external memory reported to V8 for it (Runtime::NewFiber)
 };
 
 enum class CoroutineState : int { kFresh = 0, kSuspended = 1, kRunning = 2, kDone = 3 };
@@ -126,6 +127,9 @@ class Runtime {
   /// External memory reported to V8 per fiber: about what a shallow suspended
   /// generator keeps resident (stack pages and a handle block).
   static constexpr std::int64_t kAccountedBytes = 16 * 1024;
+  /// Fibers reported at kAccountedBytes each; beyond, each new one is reported
+  /// at kAccountedBytes * kAccountedFull / fibers (see NewFiber).
+  static constexpr std::size_t kAccountedFull = 4096;
 
   static std::unique_ptr<Runtime> Create(v8::Isolate* isolate, std::string* error);
   ~Runtime();
@@ -214,6 +218,7 @@ class Runtime {
   v8::MicrotaskQueue* default_microtasks_ = nullptr;  // the main context's queue
   ExecutionContext root_;
   ExecutionContext* current_;
+  std::size_t fibers_ = 0;    // live fibers: suspended, running, pooled
   std::vector<Fiber*> pool_;  // default-size fibers free for the next generator: parked or never started
   std::size_t pool_limit_ = 64;
   Coroutine* collected_ = nullptr;

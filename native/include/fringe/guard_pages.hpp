@@ -15,11 +15,12 @@
 // found from a hint (usually the slot freed last, or the one after the last
 // claimed), so creating stacks stays cheap while many are live.
 //
-// Stacks beyond the capacity (kGuardPageCapacity: more than a default
-// vm.max_map_count allows, at two mappings per stack) are not registered: an
-// overflow there is reported as the plain SIGSEGV it would be without the
-// handler. The array is zero-initialized static storage: pages of it are
-// committed only as slots are used.
+// Stacks beyond the capacity (kGuardPageCapacity, 2^20 on 64-bit: with guard regions,
+// stacks are bounded by memory rather than by vm.max_map_count, and a million
+// suspended generators is already ~6 GiB) are not registered: an overflow
+// there is reported as the plain SIGSEGV it would be without the handler.
+// The array (16 MiB of address space) is zero-initialized static storage:
+// pages of it are committed only as slots are used.
 
 #ifndef FRINGE_GUARD_PAGES_HPP
 #define FRINGE_GUARD_PAGES_HPP
@@ -29,7 +30,8 @@
 #include <cstdint>
 
 #ifndef FRINGE_GUARD_PAGE_CAPACITY
-#define FRINGE_GUARD_PAGE_CAPACITY 65536
+// 2^20 on 64-bit; 2^16 where the address space (4 GiB) holds fewer stacks.
+#define FRINGE_GUARD_PAGE_CAPACITY (sizeof(void*) >= 8 ? (1 << 20) : (1 << 16))
 #endif
 
 namespace fringe {

@@ -5,11 +5,22 @@
 // Any type with `void* base() const` and `void* limit() const` whose range
 // stays put when the object is moved can carry a generator; three are here:
 //
-//   OsStack      anonymous mapping with a PROT_NONE guard page just below
-//                `limit`: running off the end faults instead of corrupting
-//                memory. Pages are committed when first touched.
+//   OsStack      anonymous mapping with a guard page just below `limit`:
+//                running off the end faults instead of corrupting memory.
+//                Pages are committed when first touched.
 //   OwnedStack   heap memory, no guard page.
 //   SliceStack   memory the caller owns, no guard page.
+//
+// How the guard page is made (guard_method()): where the kernel has
+// MADV_GUARD_INSTALL (Linux 6.13+), the page is a guard region inside the
+// stack's one read/write mapping -- a page-table marker that faults on any
+// access and costs no kernel mapping. Elsewhere it is the classic PROT_NONE
+// page made with mprotect, which splits the mapping in two: each stack then
+// costs two of the process's vm.max_map_count mappings instead of one.
+// Which one is decided once per process, by a probe (below); setting the
+// environment variable FRINGE_STACK_GUARD=mprotect before the first stack is
+// made forces the mprotect path (tests use it; so can a user who suspects
+// the new path).
 //
 // An OsStack's guard page is also recorded in the registry of guard_pages.hpp,
 // so that the overflow handler (overflow.hpp) can tell a generator's stack
@@ -22,12 +33,15 @@
 #ifndef FRINGE_STACK_HPP
 #define FRINGE_STACK_HPP
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <new>
 #include <string>
 #include <system_error>
@@ -93,6 +107,62 @@ inline std::size_t page_size() {
   return size;
 }
 
+// Linux 6.13's guard regions; older headers lack the constants.
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+#ifndef MADV_GUARD_REMOVE
+#define MADV_GUARD_REMOVE 103
+#endif
+
+/// How OsStacks make their guard pages.
+enum class GuardMethod {
+  kMprotect,     // a PROT_NONE page: a second kernel mapping per stack
+  kGuardRegion,  // madvise(MADV_GUARD_INSTALL) inside the stack's mapping
+};
+
+namespace detail {
+// Whether MADV_GUARD_INSTALL really guards. A return value of 0 is not
+// proof: qemu-user (qemu 7.2 and others) treats unknown advice as a hint
+// and returns 0 without doing anything. So the probe installs a guard on one
+// page of a two-page mapping and has the kernel read both pages (write(2)
+// to a pipe): the guard page must fail with EFAULT, the other must be read.
+// Nothing here can fault. Older kernels answer EINVAL, seccomp filters may
+// answer ENOSYS or EPERM: all mean "not available".
+inline bool guard_regions_work() noexcept {
+  if (const char* forced = std::getenv("FRINGE_STACK_GUARD")) {
+    if (std::strcmp(forced, "mprotect") == 0) return false;
+  }
+  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  void* probe = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (probe == MAP_FAILED) return false;
+  bool works = false;
+  static_cast<char*>(probe)[page] = 1;
+  if (madvise(probe, page, MADV_GUARD_INSTALL) == 0) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) == 0) {
+      const ssize_t guarded = write(fds[1], probe, 1);
+      const int guarded_error = errno;
+      const ssize_t open = write(fds[1], static_cast<char*>(probe) + page, 1);
+      works = guarded < 0 && guarded_error == EFAULT && open == 1;
+      close(fds[0]);
+      close(fds[1]);
+    }
+  }
+  munmap(probe, 2 * page);
+  return works;
+}
+}  // namespace detail
+
+/// The guard method of this process, probed once (see the header comment).
+inline GuardMethod guard_method() noexcept {
+  static const GuardMethod method = detail::guard_regions_work() ? GuardMethod::kGuardRegion : GuardMethod::kMprotect;
+  return method;
+}
+
+/// Kernel mappings an OsStack costs with the process's guard method.
+inline int mappings_per_stack() noexcept { return guard_method() == GuardMethod::kGuardRegion ? 1 : 2; }
+
 namespace detail {
 [[noreturn]] inline void throw_system_error(int error, const std::string& what) {
 #if defined(__cpp_exceptions)
@@ -105,8 +175,9 @@ namespace detail {
 }
 }  // namespace detail
 
-/// A stack in its own anonymous mapping, with one PROT_NONE guard page
-/// directly below `limit`. Touching the guard page raises SIGSEGV.
+/// A stack in its own anonymous mapping, with one guard page directly below
+/// `limit` (a guard region or a PROT_NONE page: guard_method()). Touching
+/// the guard page raises SIGSEGV.
 class OsStack {
  public:
   static constexpr bool kGuarded = true;
@@ -132,15 +203,22 @@ class OsStack {
       return OsStack();
     }
     const std::size_t total = usable + page;
-    void* mapping = mmap(nullptr, total, PROT_NONE,
+    const bool region = guard_method() == GuardMethod::kGuardRegion;
+    void* mapping = mmap(nullptr, total, region ? PROT_READ | PROT_WRITE : PROT_NONE,
                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (mapping == MAP_FAILED) {
       error = std::error_code(errno, std::generic_category());
       return OsStack();
     }
-    // The object owns the mapping from here on, so a failed mprotect unmaps.
+    // The object owns the mapping from here on, so a failed call unmaps.
     OsStack stack(mapping, total);
-    if (mprotect(static_cast<char*>(mapping) + page, usable, PROT_READ | PROT_WRITE) != 0) {
+    if (region) {
+      if (madvise(mapping, page, MADV_GUARD_INSTALL) != 0) {
+        error = std::error_code(errno, std::generic_category());
+        return OsStack();
+      }
+      stack.mappings_ = 1;
+    } else if (mprotect(static_cast<char*>(mapping) + page, usable, PROT_READ | PROT_WRITE) != 0) {
       error = std::error_code(errno, std::generic_category());
       return OsStack();
     }
@@ -164,6 +242,7 @@ class OsStack {
       : mapping_(std::exchange(other.mapping_, nullptr)),
         mapping_size_(std::exchange(other.mapping_size_, 0)),
         guard_slot_(std::exchange(other.guard_slot_, -1)),
+        mappings_(other.mappings_),
         valgrind_(std::move(other.valgrind_)) {}
   OsStack& operator=(OsStack&& other) noexcept {
     if (this != &other) {
@@ -171,6 +250,7 @@ class OsStack {
       mapping_ = std::exchange(other.mapping_, nullptr);
       mapping_size_ = std::exchange(other.mapping_size_, 0);
       guard_slot_ = std::exchange(other.guard_slot_, -1);
+      mappings_ = other.mappings_;
       valgrind_ = std::move(other.valgrind_);
     }
     return *this;
@@ -185,6 +265,8 @@ class OsStack {
   std::size_t size() const { return mapping_ ? mapping_size_ - page_size() : 0; }
   /// The guard page: [guard(), limit()).
   void* guard() const { return mapping_; }
+  /// Kernel mappings it takes: 1 with a guard region, 2 with a PROT_NONE page.
+  int mappings() const { return mappings_; }
 
   /// Unmaps now (the destructor does it otherwise). Idempotent.
   void release() { unmap(); }
@@ -204,6 +286,7 @@ class OsStack {
   void* mapping_ = nullptr;
   std::size_t mapping_size_ = 0;
   long guard_slot_ = -1;  // in guard_pages, or -1
+  int mappings_ = 2;
   ValgrindStackRegistration valgrind_;
 };
 
