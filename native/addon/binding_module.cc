@@ -317,6 +317,11 @@ AddonState* StateFor(v8::Isolate* isolate, bool* created, bool guest, bool agree
     state->unsupported_reason = error;
   }
   state->status = new std::int32_t[kStatusSlotCount]();
+  // Switches made while a debugger is attached send lib to its slow resume
+  // path, where it tags resumes for the inspector's async call stacks.
+  if (state->runtime) {
+    state->runtime->set_debugger_signal(&Status(state, StatusSlot::kSlowPath), SlowPathBit(SlowPathReason::kDebugger));
+  }
   uv_loop_t* loop = node::GetCurrentEventLoop(isolate);
   if (state->runtime && loop != nullptr && uv_async_init(loop, &state->reap_signal, &OnReapSignal) == 0) {
     state->reap_signal.data = state;
