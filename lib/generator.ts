@@ -163,7 +163,8 @@ export function report(options?: { stacks?: boolean }): GeneratorReport {
     if (value !== undefined && typeof value !== 'boolean') throw typeError('options.stacks', expected('boolean'), value);
     stacks = value === true;
   }
-  const r = binding.report(stacks, stackTraceLimit() + 1);
+  const limit = stackTraceLimit();
+  const r = binding.report(stacks, limit + 1);
   const out: GeneratorReport = {
     live: r.live,
     suspended: r.suspended,
@@ -177,7 +178,7 @@ export function report(options?: { stacks?: boolean }): GeneratorReport {
       state: state === NativeState.Running ? 'running' : 'suspended',
       stackSize,
       stackTrace:
-        state === NativeState.Running ? RUNNING : frames === undefined ? NOT_STARTED : formatFrames(frames),
+        state === NativeState.Running ? RUNNING : frames === undefined ? NOT_STARTED : formatFrames(frames, limit),
     }));
   }
   return out;
@@ -354,8 +355,10 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     if (this.#state === State.Running) return RUNNING;
     if (this.#state === State.Done) return DONE;
     if (!this.#started) return NOT_STARTED;
-    const frames = (this[kStackTrace] as (limit: number) => unknown[] | undefined)(stackTraceLimit() + 1);
-    return frames === undefined ? NOT_STARTED : formatFrames(frames);
+    // One frame more than shown: fiberMain, at the bottom, is left out.
+    const limit = stackTraceLimit();
+    const frames = (this[kStackTrace] as (limit: number) => unknown[] | undefined)(limit + 1);
+    return frames === undefined ? NOT_STARTED : formatFrames(frames, limit);
   }
 
 

@@ -37,7 +37,7 @@ const ownDirs = [path.join(root, 'dist') + path.sep, path.join(root, 'lib') + pa
 // Frames of fringe's between the code that resumed and the capture (the
 // capture itself, Generator's resume path, run()'s driver): captured on top
 // of the resumer's own, then dropped.
-const OWN_FRAMES = 8;
+const OWN_FRAMES = 10;
 
 const FRAME = /^ {4}at /;
 function isFrame(line: string): boolean {
@@ -78,12 +78,55 @@ export function stackTraceLimit(): number {
 function hopFrames(stack: unknown): string[] {
   if (typeof stack !== 'string') return [];
   const out: string[] = [];
+  let afterOwn = false;
+  // Stacks read while another is being formatted (long traces read theirs
+  // inside Error.prepareStackTrace) are formatted by V8 itself, without
+  // Node's source maps: map them here.
+  const mapped = sourceMapsEnabled();
   for (const line of stack.split('\n')) {
     if (!FRAME.test(line)) continue; // the header
-    if (isOwnFrame(line) && !isFiberBottom(line)) continue;
-    out.push(line);
+    const own = isOwnFrame(line);
+    // run()'s driver resumes inside AsyncResource#runInAsyncScope: fringe's
+    // plumbing too, where fringe called it.
+    const plumbing = own || (afterOwn && ASYNC_SCOPE.test(line));
+    afterOwn = own;
+    if (plumbing && !isFiberBottom(line)) continue;
+    out.push(mapped ? mapLine(line) : line);
   }
   return out;
+}
+const ASYNC_SCOPE = /^ {4}at AsyncResource\.runInAsyncScope \(node:async_hooks:/;
+
+function sourceMapsEnabled(): boolean {
+  return (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
+}
+
+/**
+ * The original position of a generated one, by the source map Node has for
+ * `script` (node:module findSourceMap), or undefined.
+ */
+function mapPosition(script: string, line: number, column: number): [string, number, number] | undefined {
+  try {
+    const entry = findSourceMap(script)?.findEntry(line - 1, column - 1) as
+      | { originalSource?: string; originalLine?: number; originalColumn?: number }
+      | undefined;
+    if (entry?.originalSource === undefined || entry.originalLine === undefined || entry.originalColumn === undefined) {
+      return undefined;
+    }
+    const source = entry.originalSource.startsWith('file:') ? fileURLToPath(entry.originalSource) : entry.originalSource;
+    return [source, entry.originalLine + 1, entry.originalColumn + 1];
+  } catch {
+    return undefined; // no usable map: the generated position stands
+  }
+}
+
+const LOCATED = /^( {4}at (?:.* \()?)(.+):(\d+):(\d+)(\)?)$/;
+/** A frame line with its position mapped, if a source map has it. */
+function mapLine(line: string): string {
+  const match = LOCATED.exec(line);
+  if (match === null || match[2].startsWith('node:')) return line;
+  const original = mapPosition(match[2], Number(match[3]), Number(match[4]));
+  return original === undefined ? line : `${match[1]}${original[0]}:${original[1]}:${original[2]}${match[5]}`;
 }
 
 /** A stack of the running code, captured now, formatted when read. */
@@ -178,7 +221,7 @@ let previous: PrepareStackTrace | undefined;
 // before (Node's own formatter, with source maps when they are enabled),
 // then the resumer chain for a stack that ends at fiberMain. The chain's
 // stacks are read here, inside a formatting, so V8 formats them itself
-// (it does not call prepareStackTrace again): they are not source-mapped.
+// (it does not call prepareStackTrace again); hopFrames maps them.
 function formatLong(this: unknown, error: Error, callsites: NodeJS.CallSite[]): unknown {
   const text = previous !== undefined ? previous.call(this, error, callsites) : plainFormat(error, callsites);
   if (typeof text !== 'string' || callsites.length === 0) return text;
@@ -216,10 +259,10 @@ export function setLongTraces(on: boolean): void {
  * Error's stack without its header, fiberMain left out. Mapped through
  * source maps when Node has them enabled.
  */
-export function formatFrames(frames: readonly unknown[]): string {
-  const mapped = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
+export function formatFrames(frames: readonly unknown[], limit: number): string {
+  const mapped = sourceMapsEnabled();
   const lines: string[] = [];
-  for (let i = 0; i + 4 < frames.length; i += 5) {
+  for (let i = 0; i + 4 < frames.length && lines.length < limit; i += 5) {
     const name = frames[i] as string;
     let script = frames[i + 1] as string;
     let line = frames[i + 2] as number;
@@ -227,18 +270,8 @@ export function formatFrames(frames: readonly unknown[]): string {
     // fiberMain and run()'s wrapper around fn, at the bottom.
     if (isOwnFile(script) && frames.slice(i + 5).every((value, j) => j % 5 !== 1 || isOwnFile(value as string))) break;
     if (mapped && script !== '' && line > 0) {
-      try {
-        const entry = findSourceMap(script)?.findEntry(line - 1, column - 1) as
-          | { originalSource?: string; originalLine?: number; originalColumn?: number }
-          | undefined;
-        if (entry?.originalSource !== undefined && entry.originalLine !== undefined && entry.originalColumn !== undefined) {
-          script = entry.originalSource.startsWith('file:') ? fileURLToPath(entry.originalSource) : entry.originalSource;
-          line = entry.originalLine + 1;
-          column = entry.originalColumn + 1;
-        }
-      } catch {
-        // No usable map: the generated position stands.
-      }
+      const original = mapPosition(script, line, column);
+      if (original !== undefined) [script, line, column] = original;
     }
     const where = script === '' ? '<anonymous>' : line > 0 ? `${script}:${line}:${column}` : script;
     const callee = (frames[i + 4] === true ? 'new ' : '') + name;
