@@ -133,11 +133,17 @@ function mapLine(line: string): string {
 function captureHere(): { stack?: unknown } {
   const holder: { stack?: unknown } = {};
   const saved = Error.stackTraceLimit;
-  Error.stackTraceLimit = stackTraceLimit() + OWN_FRAMES;
+  let raised = false;
+  try {
+    Error.stackTraceLimit = stackTraceLimit() + OWN_FRAMES;
+    raised = true;
+  } catch {
+    // A frozen Error constructor: capture with the limit there is.
+  }
   try {
     Error.captureStackTrace(holder);
   } finally {
-    Error.stackTraceLimit = saved;
+    if (raised) Error.stackTraceLimit = saved;
   }
   return holder;
 }

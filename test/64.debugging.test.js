@@ -511,6 +511,7 @@ describe('in child processes', function () {
     const out = json('long env');
     assert.equal(out.on, true);
     assert.deepEqual(out.names.slice(0, 3), ['body', '|', 'resumer']);
+    assert.deepEqual(out.frozenNames.slice(0, 3), ['frozenBody', '|', 'frozenResumer']);
   });
 
   it('report() from a SIGUSR2 handler with 10 000 suspended generators', () => {
