@@ -133,6 +133,7 @@ export interface Binding {
     reaper: () => void,
     fiberMain: () => void,
     describe: (value: unknown) => string,
+    crossed: (error: unknown, generator: object) => void,
   ): void;
   setPoolSize(size: number): void;
   /** Around a vm call with a watchdog (timeout, breakOnSigint): suspend() inside is refused (lib/nesting.ts). */

@@ -59,6 +59,8 @@ const LONG_TRACES = 1 << SlowPathReason.LongTraces;
 const DEBUGGER = 1 << SlowPathReason.Debugger;
 // Set by #runSlowly for the #run it calls, which then skips the slow path once.
 let bypassSlowPath = false;
+// A generator's last ResumeLink (set in Generator's static block).
+let linkOf: (generator: object) => ResumeLink | undefined;
 const nativeSuspend = binding.suspend;
 const nativeSuspendFrom = binding.suspendFrom;
 
@@ -434,8 +436,9 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
       // A GeneratorReturn that escapes the body is the end of a return():
       // the generator has returned the value given to return().
       if (isGeneratorReturn(e)) return e.value;
-      // The error's stack goes on with the frames of this resume's caller.
-      extendAcrossResume(e, this.#link);
+      // The addon has already continued the error's stack with this
+      // resume's caller (crossed(), below): not here, where even a call
+      // never made slows the round trip.
       throw e;
     }
     this.#state = status[StatusSlot.Outcome] === Outcome.Yielded ? State.Suspended : State.Done;
@@ -474,6 +477,7 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
   }
 
   static {
+    linkOf = (generator) => (#link in generator ? generator.#link : undefined);
     // `console.log(generator)`: `Generator { state: 'suspended', stack: 1048576 }`.
     // Defined here rather than as a method, so that the declarations need
     // no Node types.
@@ -534,5 +538,13 @@ function debuggerTask(): { run<T>(f: () => T): T } | undefined {
   }
 }
 
-binding.setHooks(GeneratorReturn, warnUnwindError, reapCollected, fiberMain, describe);
+/**
+ * Called by the addon when an exception leaves a body through a resume, on
+ * the resumer's side, before it is thrown there (lib/traces.ts).
+ */
+function crossed(e: unknown, generator: object): void {
+  extendAcrossResume(e, linkOf(generator));
+}
+
+binding.setHooks(GeneratorReturn, warnUnwindError, reapCollected, fiberMain, describe, crossed);
 if (process.env.FRINGE_LONG_STACK_TRACES === '1' && supported) Generator.longStackTraces = true;

@@ -6,8 +6,8 @@
 // frames in, as text, at the fiberMain frame:
 //
 //   * an error that leaves a body through a resume (extendAcrossResume, from
-//     Generator's catch around the native resume; run()'s promise gets the
-//     error from there too): its stack's fiberMain line becomes the line
+//     the addon's Resume through lib's crossed() hook, on the resumer's side;
+//     run()'s promise gets the error from there too): its stack's fiberMain line becomes the line
 //     RESUMED, followed by the frames of the code that resumed the body,
 //     captured then. Nothing is captured on the path where nothing throws.
 //     If the resumer is itself a body, its frames end at its own fiberMain,

@@ -68,6 +68,7 @@ struct AddonState {
   v8::Global<v8::Function> reap;              // our own reap(), for the constructor's retry
   v8::Global<v8::Function> reaper;            // lib's, called from the event loop
   v8::Global<v8::Function> describe;          // lib's words for a received value, in error messages
+  v8::Global<v8::Function> crossed;           // lib's extension of an error's stack as it leaves a body
   // The exports of the first copy of lib loaded in this isolate: see
   // shareLibrary().
   v8::Global<v8::Object> library;

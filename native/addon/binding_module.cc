@@ -261,6 +261,7 @@ void Cleanup(void* data) {
   state->reap.Reset();
   state->reaper.Reset();
   state->describe.Reset();
+  state->crossed.Reset();
   if (state->reap_signal_open) {
     uv_close(reinterpret_cast<uv_handle_t*>(&state->reap_signal),
              [](uv_handle_t* handle) { delete static_cast<AddonState*>(handle->data); });
