@@ -87,6 +87,7 @@ const GROUPS = [
     title: 'Suspend and resume',
     rows: [
       { key: 'js_roundtrip_ns', proc: 'roundtrip', kind: 'fringe', what: 'fringe: resume() + suspend() round trip' },
+      { key: 'js_roundtrip_long_traces_ns', proc: 'roundtrip', kind: 'fringe', what: 'fringe: the same, with Generator.longStackTraces on' },
       { key: 'suspend_depth10_ns', proc: 'depth', kind: 'fringe', what: 'fringe: suspend() 10 plain calls deep, resume() back' },
       { key: 'function_star_next_ns', proc: 'roundtrip', kind: 'language', what: 'function*: next() + yield' },
       { key: 'star_depth10_ns', proc: 'depth', kind: 'language', what: 'yield* through 10 function* levels: next() + yield' },

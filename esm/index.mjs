@@ -10,6 +10,7 @@ export const {
   DEFAULT_STACK_SIZE,
   MINIMUM_STACK_SIZE,
   current,
+  report,
   suspend,
   supported,
   unsupportedReason,

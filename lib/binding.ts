@@ -54,6 +54,17 @@ export interface Stats {
   stackMappings: number;
 }
 
+/** report(): see lib/generator.ts, GeneratorReport. `generators[i][0]` is the addon's CoroutineState. */
+export interface NativeReport {
+  live: number;
+  suspended: number;
+  running: number;
+  pooled: number;
+  stackBytesMapped: number;
+  stackBytesTouched: number;
+  generators?: [state: number, stackSize: number, frames: unknown[] | undefined][];
+}
+
 export interface Binding {
   /** The contract the addon was compiled with (native/addon/contract.h): lib's CONTRACT, if they agree. */
   readonly contract: typeof CONTRACT;
@@ -95,6 +106,16 @@ export interface Binding {
   readonly kDiscard: symbol;
   /** generator[kStackUsage](): a StackUsage. */
   readonly kStackUsage: symbol;
+  /**
+   * generator[kStackTrace](limit): a suspended body's frames, [function, script, line, column,
+   * isConstructor, ...] innermost first, captured on its own stack without running JavaScript;
+   * undefined when it is not suspended with a body on its stack.
+   */
+  readonly kStackTrace: symbol;
+  /** The live generators of this isolate, counted; with `stacks`, [state, stackSize, frames?] each. */
+  report(stacks: boolean, limit: number): NativeReport;
+  /** Whether a debugger is attached (V8's Debug::is_active_). */
+  debugActive(): boolean;
   createStack(size: number): NativeHandle;
   stackInfo(stack: NativeHandle): StackInfo;
   releaseStack(stack: NativeHandle): boolean;
@@ -120,6 +141,7 @@ export interface Binding {
     reaper: () => void,
     fiberMain: () => void,
     describe: (value: unknown) => string,
+    crossed: (error: unknown, generator: object) => void,
   ): void;
   setPoolSize(size: number): void;
   /** Around a vm call with a watchdog (timeout, breakOnSigint): suspend() inside is refused (lib/nesting.ts). */

@@ -3,7 +3,7 @@
 // The JS<->C++ contract as lib compiles it; the addon exports the same as
 // `binding.contract`, and binding.ts refuses an addon whose contract differs.
 
-export const CONTRACT_DIGEST = '82e7faac2a1ee498';
+export const CONTRACT_DIGEST = '5bfa982abba788bc';
 
 export const enum ResumeMode {
   Next = 0,
@@ -18,7 +18,12 @@ export const enum Outcome {
 }
 export const enum StatusSlot {
   Outcome = 0,
-  CollectedPending = 1,
+  SlowPath = 1,
+}
+export const enum SlowPathReason {
+  Collected = 0,
+  LongTraces = 1,
+  Debugger = 2,
 }
 
 export const MAXIMUM_STACK_SIZE = 140737488355328;
@@ -30,6 +35,7 @@ export const EXPECTED = {
   object: 'an object',
   string: 'a string',
   number: 'a number',
+  boolean: 'a boolean',
   integer: 'an integer',
   bytes: 'a number of bytes',
   stackSize: 'an integer from {minimum} to {maximum} (bytes)',
@@ -210,7 +216,8 @@ export const CONTRACT = {
   enums: {
     ResumeMode: { Next: ResumeMode.Next, Throw: ResumeMode.Throw, Return: ResumeMode.Return },
     Outcome: { Yielded: Outcome.Yielded, Returned: Outcome.Returned, Threw: Outcome.Threw, Terminated: Outcome.Terminated },
-    StatusSlot: { Outcome: StatusSlot.Outcome, CollectedPending: StatusSlot.CollectedPending },
+    StatusSlot: { Outcome: StatusSlot.Outcome, SlowPath: StatusSlot.SlowPath },
+    SlowPathReason: { Collected: SlowPathReason.Collected, LongTraces: SlowPathReason.LongTraces, Debugger: SlowPathReason.Debugger },
   },
   limits: { maximumStackSize: MAXIMUM_STACK_SIZE, maximumPoolSize: MAXIMUM_POOL_SIZE },
   expected: EXPECTED,

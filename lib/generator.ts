@@ -8,11 +8,21 @@
 // reach any more is collected, and then unwound.
 
 import { executionAsyncId } from 'node:async_hooks';
+import { inspect } from 'node:util';
 import './disposable';
 import { binding, type NativeCoroutineClass } from './binding';
-import { MAXIMUM_POOL_SIZE, Outcome, ResumeMode, StatusSlot } from './contract';
+import { MAXIMUM_POOL_SIZE, Outcome, ResumeMode, SlowPathReason, StatusSlot } from './contract';
 import { describe, error, expected, rangeError, typeError } from './errors';
 import { OsStack, parseStackOption, stackHandle, wrapStack } from './stack';
+import {
+  type ResumeLink,
+  captureLink,
+  extendAcrossResume,
+  formatFrames,
+  setLongTraces,
+  setRunningLink,
+  stackTraceLimit,
+} from './traces';
 
 export type GeneratorState = 'suspended' | 'running' | 'done';
 
@@ -41,6 +51,16 @@ export const unsupportedReason: string | undefined =
 const status = binding.status;
 const kResume = binding.kResume;
 const kDiscard = binding.kDiscard;
+const kStackTrace = binding.kStackTrace;
+// Reasons for the slower resume path, bits of status[StatusSlot.SlowPath]
+// (the fast path tests the whole word once, as it did for collections alone).
+const COLLECTED = 1 << SlowPathReason.Collected;
+const LONG_TRACES = 1 << SlowPathReason.LongTraces;
+const DEBUGGER = 1 << SlowPathReason.Debugger;
+// Set by #runSlowly for the #run it calls, which then skips the slow path once.
+let bypassSlowPath = false;
+// A generator's last ResumeLink (set in Generator's static block).
+let linkOf: (generator: object) => ResumeLink | undefined;
 const nativeSuspend = binding.suspend;
 const nativeSuspendFrom = binding.suspendFrom;
 
@@ -100,6 +120,77 @@ export function suspend<TNext = unknown>(value?: unknown): TNext {
  */
 export function current(): Generator | undefined {
   return binding.current() as Generator | undefined;
+}
+
+/** What report() returns: see docs/API.md, "report()". */
+export interface GeneratorReport {
+  /** Generators not yet finished (suspended + running), collected ones not yet unwound included. */
+  live: number;
+  /** Suspended, and created but never resumed. */
+  suspended: number;
+  /** The running one and those waiting in a resume() of a body (the current chain). */
+  running: number;
+  /** Stacks kept for reuse (Generator.poolSize). */
+  pooled: number;
+  /** Usable bytes of the stacks of live generators and of the pool. */
+  stackBytesMapped: number;
+  /** Bytes of those stacks resident in memory (mincore): what their bodies have touched. */
+  stackBytesTouched: number;
+  /** With `{ stacks: true }`: each live generator. */
+  generators?: GeneratorReportEntry[];
+}
+export interface GeneratorReportEntry {
+  state: GeneratorState;
+  /** Usable bytes of its stack. */
+  stackSize: number;
+  /** As Generator#stackTrace(). */
+  stackTrace: string;
+}
+
+// What stackTrace() says where there is no suspended stack to show.
+const NOT_STARTED = '(the generator has not started: nothing on its stack yet)';
+const RUNNING = '(the generator is running: its frames are part of the current stack)';
+const DONE = '(the generator is done: it has no stack)';
+
+/**
+ * The live generators of this thread, counted; with `{ stacks: true }` also
+ * each one's state, stack size and stack trace (which switches to every
+ * suspended generator's stack and back, running no JavaScript: costlier).
+ */
+export function report(options?: { stacks?: boolean }): GeneratorReport {
+  let stacks = false;
+  if (options !== undefined) {
+    if (options === null || typeof options !== 'object') throw typeError('options', expected('object'), options);
+    const value = options.stacks;
+    if (value !== undefined && typeof value !== 'boolean') throw typeError('options.stacks', expected('boolean'), value);
+    stacks = value === true;
+  }
+  const limit = stackTraceLimit();
+  const r = binding.report(stacks, limit + 1);
+  const out: GeneratorReport = {
+    live: r.live,
+    suspended: r.suspended,
+    running: r.running,
+    pooled: r.pooled,
+    stackBytesMapped: r.stackBytesMapped,
+    stackBytesTouched: r.stackBytesTouched,
+  };
+  if (r.generators !== undefined) {
+    out.generators = r.generators.map(([state, stackSize, frames]) => ({
+      state: state === NativeState.Running ? 'running' : 'suspended',
+      stackSize,
+      stackTrace:
+        state === NativeState.Running ? RUNNING : frames === undefined ? NOT_STARTED : formatFrames(frames, limit),
+    }));
+  }
+  return out;
+}
+
+// The addon's CoroutineState (runtime.h), in report()'s entries.
+const enum NativeState {
+  Fresh = 0,
+  Suspended = 1,
+  Running = 2,
 }
 
 const enum State {
@@ -177,6 +268,8 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
   #yielder: Yielder<TYield, TNext> | undefined;
   #stack: OsStack | undefined; // the caller's, or the one unwrap() handed out
   #stackSize: number;
+  // With long stack traces: where the last resume was made (traces.ts).
+  #link: ResumeLink | undefined = undefined;
 
   /**
    * Prepares `body(yielder, input)` to run on its own stack: `stack` is an
@@ -189,7 +282,7 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     // Past parseStackOption, a stack that is no size is a free OsStack.
     const native = stack === undefined || typeof stack === 'number' ? undefined : stackHandle(stack);
     if (!supported) throw error('unsupportedRuntime', { reason: String(unsupportedReason) });
-    if (status[StatusSlot.CollectedPending] !== 0) reapCollected();
+    if (status[StatusSlot.SlowPath] !== 0 && (status[StatusSlot.SlowPath] & COLLECTED) !== 0) reapCollected();
     const id = nextId++;
     super(native, size, id);
     this.#state = State.Suspended;
@@ -253,6 +346,42 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     return this;
   }
 
+  /**
+   * Where the body is stopped: its frames, innermost first, in the format of
+   * an Error's stack (without the header line), up to Error.stackTraceLimit
+   * frames. Runs no JavaScript and leaves the generator as it was. For a
+   * generator that is running, done or not started, a sentence in
+   * parentheses that says so.
+   */
+  stackTrace(): string {
+    if (this.#state === State.Running) return RUNNING;
+    if (this.#state === State.Done) return DONE;
+    if (!this.#started) return NOT_STARTED;
+    // One frame more than shown: fiberMain, at the bottom, is left out.
+    const limit = stackTraceLimit();
+    const frames = (this[kStackTrace] as (limit: number) => unknown[] | undefined)(limit + 1);
+    return frames === undefined ? NOT_STARTED : formatFrames(frames, limit);
+  }
+
+
+  /**
+   * Whether errors created inside bodies also show, after the body's frames,
+   * the frames of every resume that led to it, up to the main stack. Off by
+   * default (or on with FRINGE_LONG_STACK_TRACES=1): on, every resume
+   * captures its resumer's stack (see bench/suites/roundtrip.js for the cost),
+   * and fringe installs its own Error.prepareStackTrace around the one it
+   * finds.
+   */
+  static get longStackTraces(): boolean {
+    return (status[StatusSlot.SlowPath] & LONG_TRACES) !== 0;
+  }
+  static set longStackTraces(on: boolean) {
+    if (typeof on !== 'boolean') throw typeError('longStackTraces', expected('boolean'), on);
+    setLongTraces(on);
+    if (on) status[StatusSlot.SlowPath] |= LONG_TRACES;
+    else status[StatusSlot.SlowPath] &= ~LONG_TRACES;
+  }
+
   /** `using` support, as for built-in iterators: calls return(). */
   [Symbol.dispose](): void {
     this.return(undefined as TReturn);
@@ -286,7 +415,10 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
     if (this.#state !== State.Suspended) {
       throw this.#state === State.Done ? error('generatorDone') : error('generatorRunning');
     }
-    if (status[StatusSlot.CollectedPending] !== 0) reapCollected();
+    if (status[StatusSlot.SlowPath] !== 0) {
+      if (!bypassSlowPath) return this.#runSlowly(mode, input);
+      bypassSlowPath = false;
+    }
     this.#state = State.Running;
     let value: unknown;
     if (!this.#started) {
@@ -304,10 +436,31 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
       // A GeneratorReturn that escapes the body is the end of a return():
       // the generator has returned the value given to return().
       if (isGeneratorReturn(e)) return e.value;
+      // The addon has already continued the error's stack with this
+      // resume's caller (crossed(), below): not here, where even a call
+      // never made slows the round trip.
       throw e;
     }
     this.#state = status[StatusSlot.Outcome] === Outcome.Yielded ? State.Suspended : State.Done;
     return value;
+  }
+
+  // #run when status[StatusSlot.SlowPath] has a reason set: collected
+  // generators to unwind first, long stack traces to record this resume,
+  // or a debugger attached, for which the resume runs inside a console task
+  // (V8's async stack tagging: the inspector shows the resumer's frames
+  // below the body's when it pauses there).
+  #runSlowly(mode: ResumeMode, input: unknown): unknown {
+    const reasons = status[StatusSlot.SlowPath];
+    if ((reasons & COLLECTED) !== 0) reapCollected();
+    if ((reasons & LONG_TRACES) !== 0) {
+      const resumer = current();
+      this.#link = captureLink(resumer === undefined ? undefined : resumer.#link);
+    }
+    const task = (reasons & DEBUGGER) !== 0 ? debuggerTask() : undefined;
+    bypassSlowPath = status[StatusSlot.SlowPath] !== 0;
+    if (task === undefined) return this.#run(mode, input);
+    return task.run(() => this.#run(mode, input));
   }
 
   #isDone(): boolean {
@@ -324,6 +477,21 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
   }
 
   static {
+    linkOf = (generator) => (#link in generator ? generator.#link : undefined);
+    // `console.log(generator)`: `Generator { state: 'suspended', stack: 1048576 }`.
+    // Defined here rather than as a method, so that the declarations need
+    // no Node types.
+    Object.defineProperty(Generator.prototype, inspect.custom, {
+      value(this: Generator, _depth: number, options: object): string {
+        return `Generator ${inspect({ state: this.state, stack: this.#stackSize }, options)}`;
+      },
+      writable: true,
+      configurable: true,
+    });
+    setRunningLink(() => {
+      const running = current();
+      return running === undefined ? undefined : running.#link;
+    });
     fiberMain = () => {
       let body: Function | undefined;
       let yielder: unknown;
@@ -350,4 +518,33 @@ export class Generator<TYield = unknown, TReturn = unknown, TNext = unknown>
   }
 }
 
-binding.setHooks(GeneratorReturn, warnUnwindError, reapCollected, fiberMain, describe);
+/**
+ * A console task for a resume made while a debugger is attached (the
+ * addon's switches set SlowPathReason.Debugger then), or undefined once it
+ * has gone. console.createTask is V8's async stack tagging API, which Node
+ * copies from V8's console.
+ */
+function debuggerTask(): { run<T>(f: () => T): T } | undefined {
+  if (!binding.debugActive()) {
+    status[StatusSlot.SlowPath] &= ~DEBUGGER;
+    return undefined;
+  }
+  const createTask = (console as { createTask?: (name: string) => { run<T>(f: () => T): T } }).createTask;
+  if (typeof createTask !== 'function') return undefined;
+  try {
+    return createTask.call(console, 'Generator#resume');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Called by the addon when an exception leaves a body through a resume, on
+ * the resumer's side, before it is thrown there (lib/traces.ts).
+ */
+function crossed(e: unknown, generator: object): void {
+  extendAcrossResume(e, linkOf(generator));
+}
+
+binding.setHooks(GeneratorReturn, warnUnwindError, reapCollected, fiberMain, describe, crossed);
+if (process.env.FRINGE_LONG_STACK_TRACES === '1' && supported) Generator.longStackTraces = true;

@@ -35,7 +35,7 @@ const HISTORICAL = [
   'settled_suspended',
 ];
 // fringe's and the language's figures issue 15 asks for.
-const ADDED = ['suspend_depth10_ns', 'star_depth10_ns', 'async_depth10_ns', 'wait_in_run_ns', 'run_wait_whole_ns', 'create_fresh_stack_us', 'full_gc_ms_0', 'full_gc_ms_10000', 'max_suspended'];
+const ADDED = ['suspend_depth10_ns', 'star_depth10_ns', 'async_depth10_ns', 'wait_in_run_ns', 'run_wait_whole_ns', 'create_fresh_stack_us', 'full_gc_ms_0', 'full_gc_ms_10000', 'max_suspended', 'js_roundtrip_long_traces_ns'];
 // Each peer's ratio to the await of its own process, and the peer's name
 // in `skipped`.
 const PEER_RATIOS = {

@@ -68,6 +68,7 @@ struct AddonState {
   v8::Global<v8::Function> reap;              // our own reap(), for the constructor's retry
   v8::Global<v8::Function> reaper;            // lib's, called from the event loop
   v8::Global<v8::Function> describe;          // lib's words for a received value, in error messages
+  v8::Global<v8::Function> crossed;           // lib's extension of an error's stack as it leaves a body
   // The exports of the first copy of lib loaded in this isolate: see
   // shareLibrary().
   v8::Global<v8::Object> library;
@@ -86,6 +87,9 @@ inline AddonState* StateOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // A slot of the status buffer shared with lib (contract.h, StatusSlot).
 inline std::int32_t& Status(AddonState* state, StatusSlot slot) { return state->status[static_cast<int>(slot)]; }
+/// status[StatusSlot::kSlowPath] is a set of reasons, one bit each: lib
+/// takes its slower resume path while any is set.
+constexpr std::int32_t SlowPathBit(SlowPathReason reason) { return std::int32_t{1} << static_cast<int>(reason); }
 
 // Errors, in the words of contract.json (binding_errors.cc). A message is a
 // template; `params` fill in its {name}s.

@@ -9,6 +9,9 @@
 // Coroutine and the isolate's AddonState. Methods are symbol-keyed and
 // signature-checked: V8 verifies the receiver before the callback runs.
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <string>
 #include <system_error>
@@ -33,14 +36,14 @@ __attribute__((always_inline)) inline Receiver ReceiverOf(const v8::FunctionCall
 
 // First-pass weak callback on a Generator: only bookkeeping. The generator is
 // unwound (or freed) later at a safe point, from JavaScript (lib checks
-// status[StatusSlot.CollectedPending] when it creates or resumes a generator) or from
+// status[StatusSlot.SlowPath] when it creates or resumes a generator) or from
 // the event loop (reap_signal).
 void OnGeneratorCollected(const v8::WeakCallbackInfo<Coroutine>& data) {
   Coroutine* co = data.GetParameter();
   co->owner.Reset();
   co->runtime->NoteCollected(co);
   auto* state = static_cast<AddonState*>(co->runtime->owner());
-  Status(state, StatusSlot::kCollectedPending) = 1;
+  Status(state, StatusSlot::kSlowPath) |= SlowPathBit(SlowPathReason::kCollected);
   if (state->reap_signal_open) uv_async_send(&state->reap_signal);
 }
 
@@ -102,6 +105,20 @@ void Forget(AddonState* state, Coroutine* co, v8::Local<v8::Object> self) {
   state->runtime->Delete(co);  // resets its weak handle
 }
 
+// An exception is leaving a body through this resume: lib's crossed(error,
+// generator) continues its stack with the resumer's frames (lib/traces.ts).
+// Called here, on the resumer's side and only on this path, rather than
+// from lib's catch around the resume: a call in that catch block, never
+// taken, slowed the round trip by several percent (bench/compare.js). What
+// the hook throws is dropped: the body's exception goes on.
+__attribute__((noinline, cold)) void ExtendCrossing(AddonState* state, const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (state->crossed.IsEmpty()) return;
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::Value> args[] = {info.GetReturnValue().Get(), info.This()};
+  state->crossed.Get(isolate)->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 2, args).IsEmpty();
+}
+
 // After Runtime::Resume: report the outcome to JavaScript. The body's return
 // value or exception is already in the call's return-value slot.
 __attribute__((always_inline)) inline void Deliver(AddonState* state, Coroutine* co,
@@ -114,6 +131,7 @@ __attribute__((always_inline)) inline void Deliver(AddonState* state, Coroutine*
     case Outcome::kReturned:
       return;
     case Outcome::kThrew:
+      ExtendCrossing(state, info);
       info.GetIsolate()->ThrowException(info.GetReturnValue().Get());
       return;
     case Outcome::kTerminated:
@@ -324,6 +342,129 @@ void StackUsage(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(Record(state, isolate, {"used", "belowLimit"}, values));
 }
 
+// --- Introspection: stack traces and report() -------------------------------
+
+// A frame limit from JavaScript: lib passes Error.stackTraceLimit (or its
+// default); anything else counts as 10, V8's default.
+int FrameLimit(v8::Local<v8::Value> value) {
+  if (!value->IsNumber()) return 10;
+  double limit = value.As<v8::Number>()->Value();
+  if (!(limit >= 0)) return 0;
+  return limit > 10000 ? 10000 : static_cast<int>(limit);
+}
+
+// The frames of a suspended coroutine, as a flat array lib formats:
+// [function, script, line, column, isConstructor, ...], innermost first.
+v8::Local<v8::Array> CapturedFrames(v8::Isolate* isolate, Runtime* runtime, Coroutine* co, int limit) {
+  CaptureRequest request;
+  request.limit = limit;
+  runtime->CaptureStack(co, &request);
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Array> out = v8::Array::New(isolate, static_cast<int>(request.frames.size() * 5));
+  std::uint32_t i = 0;
+  for (const CapturedFrame& frame : request.frames) {
+    out->Set(context, i++, v8::String::NewFromUtf8(isolate, frame.function.c_str()).ToLocalChecked()).Check();
+    out->Set(context, i++, v8::String::NewFromUtf8(isolate, frame.script.c_str()).ToLocalChecked()).Check();
+    out->Set(context, i++, v8::Integer::New(isolate, frame.line)).Check();
+    out->Set(context, i++, v8::Integer::New(isolate, frame.column)).Check();
+    out->Set(context, i++, v8::Boolean::New(isolate, frame.constructor)).Check();
+  }
+  return out;
+}
+
+// Whether `co`'s stack can be captured: its body has run and is suspended.
+bool Capturable(const Coroutine* co) { return co != nullptr && co->state == CoroutineState::kSuspended && co->fiber != nullptr; }
+
+// generator[kStackTrace](limit): the frames of a suspended generator (see
+// CapturedFrames), or undefined when it is not suspended with a body on its
+// stack (running, done, never started): lib says which. Runs no JavaScript
+// and leaves the generator as it was.
+void StackTrace(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto [co, state] = ReceiverOf(info);
+  if (!Capturable(co)) return;
+  info.GetReturnValue().Set(CapturedFrames(info.GetIsolate(), state->runtime.get(), co, FrameLimit(info[0])));
+}
+
+// Bytes of [limit, base) resident in memory, by mincore(): the pages a body
+// has touched (and the kernel has not swapped out).
+double ResidentBytes(const void* limit, const void* base) {
+  static const std::uintptr_t page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  std::uintptr_t start = reinterpret_cast<std::uintptr_t>(limit) & ~(page - 1);
+  std::uintptr_t end = (reinterpret_cast<std::uintptr_t>(base) + page - 1) & ~(page - 1);
+  if (end <= start) return 0;
+  std::size_t pages = (end - start) / page;
+  static std::vector<unsigned char> vector;
+  if (vector.size() < pages) vector.resize(pages);
+  if (mincore(reinterpret_cast<void*>(start), end - start, vector.data()) != 0) return 0;
+  std::size_t resident = 0;
+  for (std::size_t i = 0; i < pages; i++) resident += vector[i] & 1;
+  return static_cast<double>(resident * page);
+}
+
+// report(stacks, limit): { live, suspended, running, pooled,
+// stackBytesMapped, stackBytesTouched[, generators] } for this isolate's
+// Runtime. `generators` (with `stacks`) holds [state, stackSize, frames or
+// undefined] per live coroutine, state a CoroutineState number; lib names
+// them. Capturing switches to each suspended fiber and back, running no
+// JavaScript (Runtime::CaptureStack).
+void Report(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  v8::Isolate* isolate = info.GetIsolate();
+  Runtime* runtime = state->runtime.get();
+  const bool stacks = info[0]->IsTrue();
+  const int limit = FrameLimit(info[1]);
+  double suspended = 0, running = 0, mapped = 0, touched = 0;
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Array> generators = v8::Array::New(isolate);
+  if (runtime != nullptr) {
+    // A copy: nothing runs JavaScript below, but stay independent of the
+    // registry's order anyway.
+    std::vector<Coroutine*> all = runtime->coroutines();
+    std::uint32_t n = 0;
+    for (Coroutine* co : all) {
+      if (co->state == CoroutineState::kDone) continue;
+      if (co->state == CoroutineState::kRunning) {
+        running++;
+      } else {
+        suspended++;
+      }
+      double size = 0;
+      if (co->fiber != nullptr) {
+        size = static_cast<double>(co->fiber->stack.size());
+        mapped += size;
+        touched += ResidentBytes(co->fiber->stack.limit(), co->fiber->stack.base());
+      }
+      if (!stacks) continue;
+      v8::HandleScope scope(isolate);
+      v8::Local<v8::Value> frames = v8::Undefined(isolate);
+      if (Capturable(co)) frames = CapturedFrames(isolate, runtime, co, limit);
+      v8::Local<v8::Value> entry[] = {v8::Integer::New(isolate, static_cast<int>(co->state)), v8::Number::New(isolate, size),
+                                      frames};
+      generators->Set(context, n++, v8::Array::New(isolate, entry, 3)).Check();
+    }
+    for (Fiber* fiber : runtime->pool()) {
+      mapped += static_cast<double>(fiber->stack.size());
+      touched += ResidentBytes(fiber->stack.limit(), fiber->stack.base());
+    }
+  }
+  auto number = [&](double value) -> v8::Local<v8::Value> { return v8::Number::New(isolate, value); };
+  v8::Local<v8::Value> values[] = {
+      number(suspended + running), number(suspended), number(running),
+      number(runtime != nullptr ? static_cast<double>(runtime->pooled()) : 0), number(mapped), number(touched),
+      stacks ? v8::Local<v8::Value>(generators) : v8::Local<v8::Value>(v8::Undefined(isolate))};
+  info.GetReturnValue().Set(Record(state, isolate,
+                                   {"live", "suspended", "running", "pooled", "stackBytesMapped", "stackBytesTouched",
+                                    "generators"},
+                                   values));
+}
+
+// debugActive(): whether a debugger is attached; lib asks when a switch
+// has set SlowPathReason::kDebugger (Runtime::set_debugger_signal).
+void DebugActive(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  AddonState* state = StateOf(info);
+  info.GetReturnValue().Set(state->runtime != nullptr && state->runtime->debug_active());
+}
+
 // current(): the innermost running Generator, if any (undefined inside a
 // collected generator that is being unwound).
 void Current(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -338,7 +479,7 @@ void Current(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void Reap(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
-  Status(state, StatusSlot::kCollectedPending) = 0;
+  Status(state, StatusSlot::kSlowPath) &= ~SlowPathBit(SlowPathReason::kCollected);
   if (!state->runtime) return;
   Runtime* runtime = state->runtime.get();
   while (Coroutine* co = runtime->TakeCollected()) {
@@ -377,15 +518,15 @@ void Reap(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().SetUndefined();
 }
 
-// setHooks(GeneratorReturn, warn, reaper, fiberMain, describe): lib's parts.
+// setHooks(GeneratorReturn, warn, reaper, fiberMain, describe, crossed): lib's parts.
 // The first copy of lib loaded in the isolate keeps them: its fiberMain is
 // already on fibers' stacks (a later copy hands out the first one's
 // exports, see shareLibrary()).
 void SetHooks(const v8::FunctionCallbackInfo<v8::Value>& info) {
   AddonState* state = StateOf(info);
   v8::Isolate* isolate = info.GetIsolate();
-  const char* names[] = {"generatorReturn", "warn", "reaper", "fiberMain", "describe"};
-  for (int i = 0; i < 5; i++) {
+  const char* names[] = {"generatorReturn", "warn", "reaper", "fiberMain", "describe", "crossed"};
+  for (int i = 0; i < 6; i++) {
     if (!info[i]->IsFunction()) return ThrowArgType(state, isolate, names[i], Expected::kFunction, info[i]);
   }
   if (!state->generator_return.IsEmpty()) return;
@@ -394,6 +535,7 @@ void SetHooks(const v8::FunctionCallbackInfo<v8::Value>& info) {
   state->reaper.Reset(isolate, info[2].As<v8::Function>());
   if (state->runtime) state->runtime->set_fiber_main(isolate, info[3].As<v8::Function>());
   state->describe.Reset(isolate, info[4].As<v8::Function>());
+  state->crossed.Reset(isolate, info[5].As<v8::Function>());
 }
 
 // enterWatchdog() / leaveWatchdog(): lib's wrapper around vm calls that
@@ -446,6 +588,7 @@ void InitializeGenerators(v8::Local<v8::Context> context, v8::Local<v8::Object> 
   v8::Local<v8::Symbol> resume_key = v8::Symbol::New(isolate, String(isolate, "fringe.resume"));
   v8::Local<v8::Symbol> discard_key = v8::Symbol::New(isolate, String(isolate, "fringe.discard"));
   v8::Local<v8::Symbol> usage_key = v8::Symbol::New(isolate, String(isolate, "fringe.stackUsage"));
+  v8::Local<v8::Symbol> trace_key = v8::Symbol::New(isolate, String(isolate, "fringe.stackTrace"));
   {
     v8::Local<v8::FunctionTemplate> t = v8::FunctionTemplate::New(isolate, CoroutineNew, data);
     t->SetClassName(String(isolate, "Coroutine"));
@@ -459,15 +602,19 @@ void InitializeGenerators(v8::Local<v8::Context> context, v8::Local<v8::Object> 
     method(resume_key, Resume);
     method(discard_key, Discard);
     method(usage_key, StackUsage);
+    method(trace_key, StackTrace);
     exports->Set(context, String(isolate, "Coroutine"), t->GetFunction(context).ToLocalChecked()).Check();
   }
   exports->Set(context, String(isolate, "kResume"), resume_key).Check();
   exports->Set(context, String(isolate, "kDiscard"), discard_key).Check();
   exports->Set(context, String(isolate, "kStackUsage"), usage_key).Check();
+  exports->Set(context, String(isolate, "kStackTrace"), trace_key).Check();
 
   SetMethod(context, exports, "suspend", Suspend, data);
   SetMethod(context, exports, "suspendFrom", SuspendFrom, data);
   SetMethod(context, exports, "current", Current, data);
+  SetMethod(context, exports, "report", Report, data);
+  SetMethod(context, exports, "debugActive", DebugActive, data);
   SetMethod(context, exports, "deliver", DeliverResult, data);
   SetMethod(context, exports, "park", ParkFiber, data);
   state->reap.Reset(isolate, SetMethod(context, exports, "reap", Reap, data));

@@ -262,6 +262,7 @@ void Cleanup(void* data) {
   state->reap.Reset();
   state->reaper.Reset();
   state->describe.Reset();
+  state->crossed.Reset();
   if (state->reap_signal_open) {
     uv_close(reinterpret_cast<uv_handle_t*>(&state->reap_signal),
              [](uv_handle_t* handle) { delete static_cast<AddonState*>(handle->data); });
@@ -318,6 +319,11 @@ AddonState* StateFor(v8::Isolate* isolate, bool* created, bool guest, bool agree
     state->unsupported_reason = error;
   }
   state->status = new std::int32_t[kStatusSlotCount]();
+  // Switches made while a debugger is attached send lib to its slow resume
+  // path, where it tags resumes for the inspector's async call stacks.
+  if (state->runtime) {
+    state->runtime->set_debugger_signal(&Status(state, StatusSlot::kSlowPath), SlowPathBit(SlowPathReason::kDebugger));
+  }
   uv_loop_t* loop = node::GetCurrentEventLoop(isolate);
   if (state->runtime && loop != nullptr && uv_async_init(loop, &state->reap_signal, &OnReapSignal) == 0) {
     state->reap_signal.data = state;

@@ -14,14 +14,16 @@
 namespace fringe {
 
 /// Digest of contract.json; lib refuses an addon that exports another.
-inline constexpr char kContractDigest[] = "82e7faac2a1ee498";
+inline constexpr char kContractDigest[] = "5bfa982abba788bc";
 
 enum class ResumeMode : int { kNext = 0, kThrow = 1, kReturn = 2 };
 inline constexpr int kResumeModeCount = 3;
 enum class Outcome : int { kYielded = 0, kReturned = 1, kThrew = 2, kTerminated = 3 };
 inline constexpr int kOutcomeCount = 4;
-enum class StatusSlot : int { kOutcome = 0, kCollectedPending = 1 };
+enum class StatusSlot : int { kOutcome = 0, kSlowPath = 1 };
 inline constexpr int kStatusSlotCount = 2;
+enum class SlowPathReason : int { kCollected = 0, kLongTraces = 1, kDebugger = 2 };
+inline constexpr int kSlowPathReasonCount = 3;
 
 inline constexpr std::uint64_t kMaximumStackSize = 140737488355328ull;
 inline constexpr std::uint64_t kMaximumPoolSize = 65536ull;
@@ -61,6 +63,7 @@ enum class Expected : int {
   kObject,
   kString,
   kNumber,
+  kBoolean,
   kInteger,
   kBytes,
   kStackSize,
@@ -145,6 +148,7 @@ inline constexpr ExpectedSpec kExpected[] = {
     {"object", "an object"},
     {"string", "a string"},
     {"number", "a number"},
+    {"boolean", "a boolean"},
     {"integer", "an integer"},
     {"bytes", "a number of bytes"},
     {"stackSize", "an integer from {minimum} to {maximum} (bytes)"},
@@ -174,7 +178,12 @@ inline constexpr ContractMember kOutcomeMembers[] = {
 };
 inline constexpr ContractMember kStatusSlotMembers[] = {
     {"Outcome", static_cast<int>(StatusSlot::kOutcome)},
-    {"CollectedPending", static_cast<int>(StatusSlot::kCollectedPending)},
+    {"SlowPath", static_cast<int>(StatusSlot::kSlowPath)},
+};
+inline constexpr ContractMember kSlowPathReasonMembers[] = {
+    {"Collected", static_cast<int>(SlowPathReason::kCollected)},
+    {"LongTraces", static_cast<int>(SlowPathReason::kLongTraces)},
+    {"Debugger", static_cast<int>(SlowPathReason::kDebugger)},
 };
 struct ContractEnum {
   const char* name;
@@ -185,6 +194,7 @@ inline constexpr ContractEnum kContractEnums[] = {
     {"ResumeMode", kResumeModeMembers, kResumeModeCount},
     {"Outcome", kOutcomeMembers, kOutcomeCount},
     {"StatusSlot", kStatusSlotMembers, kStatusSlotCount},
+    {"SlowPathReason", kSlowPathReasonMembers, kSlowPathReasonCount},
 };
 struct ContractLimit {
   const char* name;

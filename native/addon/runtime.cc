@@ -166,6 +166,46 @@ Coroutine* Runtime::NewCoroutine(StackBox* box, std::size_t size, double id, std
   return co;
 }
 
+void Runtime::CaptureStack(Coroutine* co, CaptureRequest* request) {
+  request->requester = current_;
+  co->capture = request;
+  // Not a resume: co->resumer stays null, so the switch does not splice the
+  // fiber's call stack onto ours, and co->state stays kSuspended.
+  SwitchTo(co->fiber, false);
+}
+
+void Runtime::ServeCaptures(Coroutine* co) {
+  while (CaptureRequest* request = co->capture) {
+    co->capture = nullptr;
+    {
+      // This fiber's own V8 state is current: V8 walks its frames, from the
+      // suspend() call down to fiberMain. Reading a frame's names allocates
+      // (and may GC), but runs no JavaScript.
+      v8::HandleScope scope(isolate_);
+      v8::Local<v8::StackTrace> trace = v8::StackTrace::CurrentStackTrace(isolate_, request->limit, v8::StackTrace::kDetailed);
+      const int count = trace->GetFrameCount();
+      request->frames.reserve(static_cast<std::size_t>(count));
+      for (int i = 0; i < count; i++) {
+        v8::Local<v8::StackFrame> frame = trace->GetFrame(isolate_, static_cast<std::uint32_t>(i));
+        CapturedFrame out;
+        if (v8::Local<v8::String> name = frame->GetFunctionName(); !name.IsEmpty()) {
+          out.function = *v8::String::Utf8Value(isolate_, name);
+        }
+        if (v8::Local<v8::String> script = frame->GetScriptNameOrSourceURL(); !script.IsEmpty()) {
+          out.script = *v8::String::Utf8Value(isolate_, script);
+        }
+        out.line = frame->GetLineNumber() > 0 ? frame->GetLineNumber() : 0;
+        out.column = frame->GetColumn() > 0 ? frame->GetColumn() : 0;
+        out.constructor = frame->IsConstructor();
+        request->frames.push_back(std::move(out));
+      }
+    }
+    // Back to whoever asked, which finds the frames in its request; this
+    // fiber waits, suspended as before, for a resume or another capture.
+    SwitchTo(request->requester, false);
+  }
+}
+
 void Runtime::Discard(Coroutine* co) {
   if (co->fiber != nullptr) {
     ReleaseFiber(co->fiber);

@@ -74,6 +74,24 @@ struct Fiber : ExecutionContext {
 };
 
 enum class CoroutineState : int { kFresh = 0, kSuspended = 1, kRunning = 2, kDone = 3 };
+
+/// One frame of a suspended generator's stack, copied out of V8 on its own
+/// fiber (Runtime::CaptureStack): plain C++ values, so that nothing of the
+/// fiber's handle scopes is needed once it has switched back.
+struct CapturedFrame {
+  std::string function;  // empty for an anonymous function
+  std::string script;    // the script's name or sourceURL; empty if none
+  int line = 0;          // 1-based, 0 when unknown
+  int column = 0;        // 1-based, 0 when unknown
+  bool constructor = false;
+};
+
+/// A request to capture a suspended coroutine's stack (Runtime::CaptureStack).
+struct CaptureRequest {
+  ExecutionContext* requester = nullptr;  // the context to switch back to
+  int limit = 0;                          // frames at most
+  std::vector<CapturedFrame> frames;      // innermost first
+};
 // ResumeMode and Outcome are shared with lib: contract.h.
 
 struct Coroutine {
@@ -95,6 +113,9 @@ struct Coroutine {
   // receives the result. (The first one's caller in lib hands the body and
   // its yielder to fiberMain.)
   const v8::FunctionCallbackInfo<v8::Value>* resume_call = nullptr;
+  // Set while another context asks for this suspended coroutine's stack
+  // (Runtime::CaptureStack): the switch into the fiber is not a resume.
+  CaptureRequest* capture = nullptr;
 
   v8::Global<v8::Object> owner;  // weak: the Generator object
   bool retiring = false;         // not a generator: tells a parked fiber to end
@@ -148,6 +169,17 @@ class Runtime {
   /// From inside the running coroutine: hands `value` to its resumer and
   /// waits to be resumed; returns with co->mode/co->in set.
   inline void Suspend(v8::Local<v8::Value> value);
+  /// Copies the JavaScript stack of `co` into `request->frames` (at most
+  /// `request->limit` frames), without running any JavaScript and without
+  /// changing its state: `co` must be suspended (CoroutineState::kSuspended).
+  /// Switches to its fiber, where V8 walks the fiber's own frames
+  /// (v8::StackTrace::CurrentStackTrace: no Error.prepareStackTrace, no
+  /// source maps), and straight back; see ServeCaptures.
+  void CaptureStack(Coroutine* co, CaptureRequest* request);
+  /// Every coroutine not yet deleted, and the parked or unused fibers of the
+  /// pool (for report()).
+  const std::vector<Coroutine*>& coroutines() const { return all_; }
+  const std::vector<Fiber*>& pool() const { return pool_; }
   /// Finishes a coroutine that never ran, releasing its stack.
   void Discard(Coroutine* co);
   /// From fiberMain, when the running body has ended: writes its result (or
@@ -187,6 +219,9 @@ class Runtime {
   bool in_debug_scope() const { return v8_.in_debug_scope(); }
   /// Whether a debugger's step survives a switch (V8ThreadState::RestoreDebugging).
   bool debug_stepping() const { return v8_.debug_stepping(); }
+  /// Whether a debugger is attached; V8Switch::set_debugger_signal.
+  bool debug_active() const { return v8_.debug_active(); }
+  void set_debugger_signal(std::int32_t* word, std::int32_t bit) { v8_.set_debugger_signal(word, bit); }
 
   // Generators whose Generator object was collected, to be unwound (when
   // suspended) or freed at a safe point; see binding_generators.cc.
@@ -208,6 +243,9 @@ class Runtime {
   void RetireParked(Fiber* fiber);  // lets fiberMain return, then deletes
   void DeleteFiber(Fiber* fiber);
   static void Entry(std::uintptr_t arg, void* sender_sp);
+  // On a suspended fiber that was switched to by CaptureStack rather than
+  // resumed: captures, switches back, and waits again, until a real resume.
+  __attribute__((noinline, cold)) void ServeCaptures(Coroutine* co);
   void RunFiber(Fiber* fiber);
   inline void SwitchTo(ExecutionContext* target, bool leaving_for_good);
 
@@ -275,6 +313,8 @@ __attribute__((always_inline)) inline void Runtime::Suspend(v8::Local<v8::Value>
   co->outcome = Outcome::kYielded;
   co->state = CoroutineState::kSuspended;
   SwitchTo(co->resumer, false);
+  // Woken by CaptureStack rather than by a resume: serve it, and wait again.
+  if (__builtin_expect(co->capture != nullptr, 0)) ServeCaptures(co);
 }
 
 __attribute__((always_inline)) inline Coroutine* Runtime::Park() {

@@ -77,6 +77,15 @@ class V8Switch {
   bool in_debug_scope() const { return *hooks_.debug_scope != nullptr; }
   /// Whether a debugger's step survives a switch (V8ThreadState::RestoreDebugging).
   bool debug_stepping() const { return hooks_.debug_last_step_action != nullptr; }
+  /// Whether a debugger is attached (V8's Debug::is_active_).
+  bool debug_active() const { return *hooks_.debug_is_active; }
+  /// A word in which every switch made while a debugger is attached sets
+  /// `bit`, so that the embedder learns of the debugger without asking at
+  /// every switch (lib tags resumes for the inspector's async stacks).
+  void set_debugger_signal(std::int32_t* word, std::int32_t bit) {
+    debugger_signal_ = word;
+    debugger_signal_bit_ = bit;
+  }
 
  private:
   __attribute__((always_inline)) inline void SetStackLimit(std::uintptr_t limit);
@@ -89,6 +98,8 @@ class V8Switch {
   ScavengeFilter filter_;
   ContinuationDataGuard continuation_guard_;  // see continuation_data_guard.h
   bool* formatting_stack_trace_;  // Isolate::formatting_stack_trace_ (stack_trace_flag.h)
+  std::int32_t* debugger_signal_ = nullptr;  // see set_debugger_signal
+  std::int32_t debugger_signal_bit_ = 0;
   V8Context* current_ = nullptr;
   // A fresh ThreadLocalTop as Isolate::InitializeThreadLocal leaves it, for
   // this thread; copied in when a fiber starts a new body.
@@ -143,7 +154,10 @@ __attribute__((always_inline)) inline void V8Switch::Switch(V8Context* from, V8C
   } else {
     StartFresh(target);
   }
-  if (debugging) SetStackLimit(target->js_limit);
+  if (debugging) {
+    SetStackLimit(target->js_limit);
+    if (debugger_signal_ != nullptr) *debugger_signal_ |= debugger_signal_bit_;
+  }
   // After Restore: restoring Debug state may reset the stack start. V8's
   // own idea of "the thread's stack" follows the running stack too.
   *hooks_.stack_start = target->stack_start;
