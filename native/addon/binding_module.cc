@@ -99,8 +99,10 @@ std::map<v8::Isolate*, AddonState*> states;
 
 // What a later copy relies on when it hands out the owner's library: the
 // registry's fields above, and the public API of lib/index.ts with its
-// semantics. Raise it when either changes incompatibly.
-constexpr int kLibraryInterface = 1;
+// semantics. Raise it when either changes incompatibly. 2: report() and
+// Generator#stackTrace() (a later copy must not hand out a library
+// without them).
+constexpr int kLibraryInterface = 2;
 
 std::string AddonPath() {
   Dl_info info;
