@@ -9,11 +9,16 @@ const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { root } = require('./helpers/child');
+const { slower } = require('./helpers/emulation');
 
-/** Runs an example; resolves with { code, stdout, stderr } (the event loop stays free meanwhile). */
+/**
+ * Runs an example; resolves with { code, stdout, stderr } (the event loop
+ * stays free meanwhile). The root may hold CI's node caches: walk.js prints
+ * a line per directory, megabytes of them.
+ */
 function example(name, args = []) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(root, 'examples', name), ...args], { cwd: root, timeout: 60000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [path.join(root, 'examples', name), ...args], { cwd: root, timeout: slower(60000), maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error ? error.code : 0, signal: error?.signal, stdout, stderr });
     });
   });
