@@ -48,6 +48,8 @@ class StackTraceFlag {
   std::vector<unsigned char> outside_;
   std::vector<bool> candidate_;
   int rounds_ = 0;
+  int expected_rounds_ = 0;  // kRounds, or more when those left several candidates
+  int Candidates() const;
 };
 
 }  // namespace fringe
