@@ -103,40 +103,32 @@ namespace {
 struct FpObservation {
   int round_before = -1;  // rounding mode the generator saw when resumed
   std::uint32_t hw_rounding = 0;
+  std::uint16_t x87_cw = 0;
 };
 FpObservation fp_seen;
 
-// The rounding-mode bits of the register the switch saves: MXCSR RC on
-// x86 with SSE, FPCR RMode on aarch64 (0 where there is none to read).
+// The rounding-mode bits of the hardware register: MXCSR RC on x86 with SSE,
+// FPCR RMode on aarch64 (0 where there is none to read).
 std::uint32_t hw_rounding() {
 #if defined(__SSE__)
   return _mm_getcsr() & 0x6000;
 #elif defined(__aarch64__)
-  return static_cast<std::uint32_t>(arch::fp_control() & 0xc00000);
+  std::uint64_t fpcr;
+  asm volatile("mrs %0, fpcr" : "=r"(fpcr));
+  return static_cast<std::uint32_t>(fpcr & 0xc00000);
 #else
   return 0;
 #endif
 }
 #if defined(__SSE__)
-constexpr std::uint32_t kHwRoundUpward = 0x4000;  // MXCSR RC = 10
+constexpr std::uint32_t kHwRoundUpward = 0x4000;    // MXCSR RC = 10
+constexpr std::uint32_t kHwRoundDownward = 0x2000;  // MXCSR RC = 01
 #elif defined(__aarch64__)
-constexpr std::uint32_t kHwRoundUpward = 0x400000;  // FPCR RMode = 01 (RP)
+constexpr std::uint32_t kHwRoundUpward = 0x400000;    // FPCR RMode = 01 (RP)
+constexpr std::uint32_t kHwRoundDownward = 0x800000;  // FPCR RMode = 10 (RM)
 #endif
 
-// Sets its own rounding mode (x87 and SSE, through fesetround) once and
-// reports what it sees at every resume.
-[[noreturn]] void rounding_entry(std::uintptr_t, void* resumer) {
-  std::fesetround(FE_UPWARD);
-  for (;;) {
-    arch::Transfer back = arch::swap(0, resumer);
-    resumer = back.sp;
-    fp_seen.round_before = std::fegetround();
-    fp_seen.hw_rounding = hw_rounding();
-  }
-}
-
-// The other control register a switch keeps per side: the x87 control word
-// on x86, none elsewhere (FPCR is covered by hw_rounding).
+// The x87 control word (x86; 0 elsewhere).
 std::uint16_t x87_control_word() {
 #if defined(__i386__) || defined(__x86_64__)
   std::uint16_t cw;
@@ -147,64 +139,58 @@ std::uint16_t x87_control_word() {
 #endif
 }
 
-}  // namespace
-
-// The x87 control word and the MXCSR control bits (x86), FPCR (aarch64) are
-// part of each side's context: each side of a switch keeps its own.
-TEST(fp_control_state) {
-  fringe::OsStack stack(64 * 1024);
-  std::fesetround(FE_TONEAREST);
-  void* sp = arch::init_stack(stack.base(), &rounding_entry);
-  void** link = arch::link_slot(stack.base());
-  const std::uint16_t cw_before = x87_control_word();
-  sp = arch::swap_link(0, sp, link).sp;  // generator sets FE_UPWARD and suspends
-  CHECK(std::fegetround() == FE_TONEAREST);
-  CHECK(x87_control_word() == cw_before);
-  CHECK(hw_rounding() == 0);
-
-  std::fesetround(FE_DOWNWARD);  // the resumer changes its own mode
-  sp = arch::swap_link(0, sp, link).sp;
-  CHECK(fp_seen.round_before == FE_UPWARD);  // the generator kept its mode
-#if defined(__SSE__) || defined(__aarch64__)
-  CHECK(fp_seen.hw_rounding == kHwRoundUpward);
-#endif
-  CHECK(std::fegetround() == FE_DOWNWARD);  // and the resumer its own
-  std::fesetround(FE_TONEAREST);
-
-  // Status flags are caller-saved: a flag raised by the generator does not
-  // force a reload, and the switch still works when the flags differ.
-  volatile double x = 1.0, y = 3.0;
-  volatile double z = x / y;  // raises "inexact" on this side
-  (void)z;
-  sp = arch::swap_link(0, sp, link).sp;
-  CHECK(fp_seen.round_before == FE_UPWARD);
-  CHECK(std::fegetround() == FE_TONEAREST);
-}
-
-namespace {
-
-[[noreturn]] void observe_entry(std::uintptr_t, void* resumer) {
+// Sets the rounding mode (x87 and SSE, through fesetround) to upward once,
+// then reports what it sees at every resume.
+[[noreturn]] void rounding_entry(std::uintptr_t, void* resumer) {
+  std::fesetround(FE_UPWARD);
   for (;;) {
+    arch::Transfer back = arch::swap(0, resumer);
+    resumer = back.sp;
     fp_seen.round_before = std::fegetround();
-    resumer = arch::swap(0, resumer).sp;
+    fp_seen.hw_rounding = hw_rounding();
+    fp_seen.x87_cw = x87_control_word();
   }
 }
 
 }  // namespace
 
-// A fresh stack starts with the control words of the code that created it.
-TEST(fp_control_inherited_at_creation) {
+// The floating-point environment (MXCSR control bits and the x87 control
+// word on x86, FPCR on aarch64) belongs to the thread, as in libfringe and
+// corosensei: a switch carries it across in both directions, untouched.
+// Saving it per side (Boost.Context's choice) would fail every check below.
+TEST(fp_environment_belongs_to_the_thread) {
   fringe::OsStack stack(64 * 1024);
-  std::fesetround(FE_TOWARDZERO);
-  void* sp = arch::init_stack(stack.base(), &observe_entry);
   std::fesetround(FE_TONEAREST);
-  fp_seen.round_before = -1;
-  sp = arch::swap_link(0, sp, arch::link_slot(stack.base())).sp;
-  CHECK(fp_seen.round_before == FE_TOWARDZERO);
-  CHECK(std::fegetround() == FE_TONEAREST);
-  // From then on it keeps that mode as its own.
-  sp = arch::swap_link(0, sp, arch::link_slot(stack.base())).sp;
-  CHECK(fp_seen.round_before == FE_TOWARDZERO);
+  void* sp = arch::init_stack(stack.base(), &rounding_entry);
+  void** link = arch::link_slot(stack.base());
+  sp = arch::swap_link(0, sp, link).sp;  // generator sets FE_UPWARD and suspends
+  CHECK(std::fegetround() == FE_UPWARD);  // what it set is the thread's mode
+#if defined(__SSE__) || defined(__aarch64__)
+  CHECK(hw_rounding() == kHwRoundUpward);
+#endif
+  [[maybe_unused]] const std::uint16_t cw_upward = x87_control_word();
+
+  std::fesetround(FE_DOWNWARD);  // the resumer changes the thread's mode
+  const std::uint16_t cw_downward = x87_control_word();
+  sp = arch::swap_link(0, sp, link).sp;
+  CHECK(fp_seen.round_before == FE_DOWNWARD);  // and the generator sees it
+#if defined(__SSE__) || defined(__aarch64__)
+  CHECK(fp_seen.hw_rounding == kHwRoundDownward);
+#endif
+  CHECK(fp_seen.x87_cw == cw_downward);
+  CHECK(std::fegetround() == FE_DOWNWARD);
+#if defined(__i386__) || defined(__x86_64__)
+  CHECK(cw_upward != cw_downward);
+#endif
+  std::fesetround(FE_TONEAREST);
+
+  // Status flags are caller-saved and travel with the thread too: a switch
+  // with "inexact" raised on one side works and leaves the mode alone.
+  volatile double x = 1.0, y = 3.0;
+  volatile double z = x / y;
+  (void)z;
+  sp = arch::swap_link(0, sp, link).sp;
+  CHECK(fp_seen.round_before == FE_TONEAREST);
   CHECK(std::fegetround() == FE_TONEAREST);
 }
 

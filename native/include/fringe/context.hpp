@@ -6,8 +6,12 @@
 //   arch::init_stack(base, entry)        -> initial stack pointer
 //   arch::swap_link(arg, sp, link_slot)  -> Transfer (resume: splices call stacks)
 //   arch::swap(arg, sp)                  -> Transfer (suspend)
-//   arch::link_slot(base), arch::fp_control()
+//   arch::link_slot(base)
 //   arch::kInitialFrameSize, arch::kSwitchFrameSize
+//
+// On every architecture the floating-point environment (rounding mode,
+// exception masks, flush-to-zero) belongs to the thread: a switch neither
+// saves nor loads it (see switch_x86_64_sysv_elf_gas.hpp for why).
 
 #ifndef FRINGE_CONTEXT_HPP
 #define FRINGE_CONTEXT_HPP

@@ -24,6 +24,13 @@
 // C++ exception bookkeeping (__cxa_get_globals: the caught-exception stack
 // and the uncaught count) is per thread; each switch swaps it with the
 // generator's own, so a body may suspend inside a catch block.
+//
+// Floating point: the rounding mode, exception masks and flush-to-zero
+// (MXCSR and the x87 control word, FPCR on AArch64) belong to the thread, as
+// in libfringe and corosensei: a body that calls fesetround() changes them
+// for its resumer too. A body that needs its own saves and restores them
+// around its work (fegetenv/fesetenv); see arch/switch_x86_64_sysv_elf_gas.hpp
+// for why the switch does not.
 
 #ifndef FRINGE_GENERATOR_HPP
 #define FRINGE_GENERATOR_HPP
@@ -89,8 +96,10 @@ struct EhGlobals {
   void* caught_exceptions;
   unsigned int uncaught_exceptions;
 };
-inline void exchange_eh_globals(EhGlobals& saved) {
-  auto* live = reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals());
+inline EhGlobals* this_threads_eh_globals() {
+  return reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals());
+}
+inline void exchange_eh_globals(EhGlobals* live, EhGlobals& saved) {
   std::swap(live->caught_exceptions, saved.caught_exceptions);
   std::swap(live->uncaught_exceptions, saved.uncaught_exceptions);
 }
@@ -320,10 +329,13 @@ class Generator {
   void switch_in() {
     channel_->started = true;
     channel_->state = GeneratorState::kRunning;
-    detail::exchange_eh_globals(channel_->eh);
+    // One lookup per round trip: resume() returns on the thread it was
+    // called on, so the pointer is still this thread's afterwards.
+    detail::EhGlobals* eh = detail::this_threads_eh_globals();
+    detail::exchange_eh_globals(eh, channel_->eh);
     arch::Transfer back =
         arch::swap_link(reinterpret_cast<std::uintptr_t>(channel_), channel_->sp, channel_->link);
-    detail::exchange_eh_globals(channel_->eh);
+    detail::exchange_eh_globals(eh, channel_->eh);
     channel_->sp = back.sp;
     channel_->state = channel_->output != nullptr ? GeneratorState::kSuspended : GeneratorState::kDone;
   }

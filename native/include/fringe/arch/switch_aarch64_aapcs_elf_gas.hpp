@@ -8,9 +8,7 @@
 //   sp+8    8     address where the suspended side continues } {fp, "lr"}
 //                 (label 1 in the switch, or trampoline_2 + 4 for a fresh
 //                 stack)
-//   sp+16   8     FPCR of the suspended side
-//   sp+24   8     unused (sp stays 16-byte aligned)
-//   sp+32         the suspended side's sp before it switched
+//   sp+16         the suspended side's sp before it switched
 //
 // How each register the AAPCS64 calls callee-saved survives a switch:
 //
@@ -26,8 +24,7 @@
 //   d8-d15     the compiler: v0-v31 are declared clobbered (d8-d15 are the
 //              low halves of v8-v15)
 //   sp         the handle itself: the other side receives it in x1
-//   FPCR       the switch: each side keeps its own rounding mode, flush-to-
-//              zero and trap bits, as on x86_64 (see below)
+//   FPCR       nobody: it belongs to the thread (see below)
 //
 // x0 carries the word passed to the other side, x1 the stack pointer of the
 // side that left; x2 the link slot (swap_link only). Every other general
@@ -48,12 +45,11 @@
 //   shadow call stack) is not supported: a shadow stack per generator would
 //   have to be switched too.
 // * FPCR is "global" state in the AAPCS64: only functions whose purpose is to
-//   change it (fesetround, fesetenv) may. Like MXCSR/x87 CW on x86, it is
-//   made part of each side's context, so a generator that sets its own
-//   rounding mode keeps it and its resumer never sees it. FPCR holds no
-//   status flags (those are in FPSR, which is caller-saved and left alone),
-//   so the whole register is compared, and written only when it differs:
-//   writing FPCR is a serializing, slow operation on some cores.
+//   change it (fesetround, fesetenv) may. As MXCSR and the x87 control word
+//   on x86 (see switch_x86_64_sysv_elf_gas.hpp), it belongs to the thread:
+//   the switch neither reads nor writes it, so a generator that calls
+//   fesetround() changes the mode of the code that resumes it. One rule on
+//   every architecture; and writing FPCR is serializing on some cores.
 // * SVE/SME state (z, p, ZA) is not handled: code built for SVE treats the
 //   z registers' upper halves and p registers as caller-saved, which the
 //   "v" clobbers do not cover; the switch is only called between ordinary
@@ -68,10 +64,8 @@
 //   base-32   link slot          } {fp, lr}, where fp is written by every
 //                                  resume (the resumer's context) and lr
 //                                  points just past trampoline_1
-//   base-40   0                  unused
-//   base-48   FPCR               the creator's FPCR
-//   base-56   trampoline_2 + 4   where the first switch lands
-//   base-64   base - 32          x29 loaded by the first switch
+//   base-40   trampoline_2 + 4   where the first switch lands
+//   base-48   base - 32          x29 loaded by the first switch
 //                                <- initial stack pointer
 //
 // The first switch loads x29 = base-32, sets sp = base-32 and branches to
@@ -86,8 +80,8 @@
 // column) at CFA-8". There x29 = base-32, so the next frame is
 // "trampoline_1 + 4" with x29 = the link slot's content. Every resume stores
 // there the address of its own saved context, which is a frame record
-// {x29, continuation} 32 bytes below its sp; trampoline_1's CFI says
-// "CFA = x29 + 32, the caller's x29 at CFA-32, x30 at CFA-24", so the frame
+// {x29, continuation} 16 bytes below its sp; trampoline_1's CFI says
+// "CFA = x29 + 16, the caller's x29 at CFA-16, x30 at CFA-8", so the frame
 // after trampoline_1 is the code that called resume(), at the switch's
 // continuation label, with its own x29 and with sp = CFA = exactly the sp it
 // had before the switch (no red zone to skip, unlike x86_64). The sp must be
@@ -168,13 +162,13 @@ __morestack:
 .Lfringe_aarch64_t1:
     .cfi_startproc
     // x29 points at a resumer's saved context: a frame record {x29,
-    // continuation} 32 bytes below the sp the resumer had before the switch.
-    // CFA = x29 + 32 is that sp, exactly: the resumer's own CFI computes its
+    // continuation} 16 bytes below the sp the resumer had before the switch.
+    // CFA = x29 + 16 is that sp, exactly: the resumer's own CFI computes its
     // CFA from sp (gcc keeps CFA = sp + N on AArch64 even with a frame
     // pointer), so it must be the right one.
-    .cfi_def_cfa x29, 32
-    .cfi_offset x29, -32
-    .cfi_offset x30, -24
+    .cfi_def_cfa x29, 16
+    .cfi_offset x29, -16
+    .cfi_offset x30, -8
     // One nop: the fake return address trampoline_1+4 minus one lands here.
     nop
     .cfi_endproc
@@ -240,21 +234,14 @@ constexpr std::uintptr_t kTrampoline1Distance = 16;
 /// Where the first switch lands in trampoline_2: just past its first nop.
 constexpr std::uintptr_t kTrampoline2Landing = 4;
 /// Bytes init_stack() uses at the top of a stack.
-constexpr std::size_t kInitialFrameSize = 64;
+constexpr std::size_t kInitialFrameSize = 48;
 /// Bytes a switch writes below the stack pointer of the side that leaves.
-constexpr std::size_t kSwitchFrameSize = 32;
+constexpr std::size_t kSwitchFrameSize = 16;
 
 /// The slot at the bottom of a generator's call stack that points at the
 /// resumer's frame; see "Call stack splicing" above.
 inline void** link_slot(void* base) {
   return reinterpret_cast<void**>(static_cast<char*>(base) - 32);
-}
-
-/// The current FPCR, as a switch saves it.
-inline std::uint64_t fp_control() {
-  std::uint64_t fpcr;
-  asm volatile("mrs %0, fpcr" : "=r"(fpcr));
-  return fpcr;
 }
 
 /// Prepares the stack whose highest address is `base` (16-byte aligned) so
@@ -270,44 +257,29 @@ inline void* init_stack(void* base, EntryFunction entry) {
   top[-2] = reinterpret_cast<std::uintptr_t>(entry);
   top[-3] = t1 + 4;
   top[-4] = 0;  // link slot: written by every resume
-  // The saved context, where a switch leaves it: 32 bytes below the stack
+  // The saved context, where a switch leaves it: 16 bytes below the stack
   // pointer the first switch ends with (base - 32).
-  top[-5] = 0;
-  top[-6] = fp_control();
-  top[-7] = t2 + kTrampoline2Landing;
-  top[-8] = reinterpret_cast<std::uintptr_t>(&top[-4]);
-  return &top[-8];
+  top[-5] = t2 + kTrampoline2Landing;
+  top[-6] = reinterpret_cast<std::uintptr_t>(&top[-4]);
+  return &top[-6];
 }
 
 // The switch. Both variants:
-//   1. move sp 32 bytes down, store x29 and the continuation address there
-//      as a frame record, and FPCR above it; hand sp to the other side in x1;
+//   1. push x29 and the continuation address as a frame record (16 bytes
+//      below sp); hand sp to the other side in x1;
 //   2. (swap_link only) store that frame record's address in the new stack's
 //      link slot;
-//   3. load the new sp, write its FPCR if it differs, load its x29, step sp
-//      back up by 32 and branch to its continuation;
+//   3. load the new sp, pop its x29 and continuation, branch there;
 //   4. when something switches back, continue at label 1.
 #define FRINGE_AARCH64_SWITCH(LINK)                                          \
-  "sub sp, sp, #32\n\t"                                                     \
   "adr x9, 1f\n\t"                                                          \
-  "stp x29, x9, [sp]\n\t"        /* frame record: fp, where we continue */  \
-  "mrs x10, fpcr\n\t"                                                       \
-  "str x10, [sp, #16]\n\t"                                                  \
+  "stp x29, x9, [sp, #-16]!\n\t" /* frame record: fp, where we continue */ \
   LINK                                                                      \
   "mov x9, sp\n\t"                                                          \
   "mov sp, %1\n\t"               /* now on the other stack */               \
   "mov %1, x9\n\t"               /* this side's sp, for the other side */   \
-  /* Same FPCR as the incoming side saved? (the usual case) */              \
-  "ldr x11, [sp, #16]\n\t"                                                  \
-  "cmp x10, x11\n\t"                                                        \
-  "b.ne 2f\n"                                                               \
-  "3:\n\t"                                                                  \
-  "ldp x29, x9, [sp]\n\t"                                                   \
-  "add sp, sp, #32\n\t"                                                     \
+  "ldp x29, x9, [sp], #16\n\t"                                              \
   "br x9\n"                      /* no ret: nothing signed, no RAS pop */   \
-  "2:\n\t"                                                                  \
-  "msr fpcr, x11\n\t"                                                       \
-  "b 3b\n"                                                                  \
   "1:\n\t"                                                                  \
   FRINGE_BTI_J
 

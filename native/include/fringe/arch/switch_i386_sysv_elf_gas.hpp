@@ -4,10 +4,8 @@
 // ---------------------------------------------------------
 //
 //   offset  size  contents
-//   sp+0    4     MXCSR of the suspended side (0 when built without SSE)
-//   sp+4    4     x87 control word of the suspended side, zero-extended
-//   sp+8    4     %ebp of the suspended side
-//   sp+12   4     address where the suspended side continues
+//   sp+0    4     %ebp of the suspended side
+//   sp+4    4     address where the suspended side continues
 //
 // %edi carries the word passed to the other side, %esi the stack pointer of
 // the side that left; every other register is declared clobbered.
@@ -18,15 +16,16 @@
 //   aligned at every call (so %esp % 16 == 12 at a function's first
 //   instruction); SSE code generated under that assumption crashes otherwise.
 // * There is no red zone on i386.
-// * %ebx, %esi, %edi, %ebp and the x87 control word are callee-saved. In PIC
+// * %ebx, %esi, %edi and %ebp are callee-saved. In PIC
 //   code %ebx holds the GOT pointer; gcc saves it itself when it is named as a
 //   clobber. %ebp is saved by hand because it may be the frame pointer.
 // * PIC code cannot take a label's address with an absolute relocation, so
 //   the continuation address comes from `call 9f; 9: pop`: a call to the next
 //   instruction, which processors do not count as a call for return
 //   prediction.
-// * MXCSR is saved only when the compiler targets SSE (__SSE__); without it,
-//   no code generated here depends on MXCSR.
+// * The floating-point environment (x87 control word, MXCSR control bits)
+//   belongs to the thread and is neither saved nor loaded: see "ABI facts"
+//   in switch_x86_64_sysv_elf_gas.hpp.
 //
 // Fresh stack, as init_stack() leaves it (base = highest address)
 // ---------------------------------------------------------------
@@ -37,8 +36,7 @@
 //   base-16   link slot          where the resumer's frame continues
 //   base-20   trampoline_2 + 1   where the first switch lands
 //   base-24   base - 16          %ebp popped by the first switch
-//   base-28   x87 CW             the creator's control words
-//   base-32   MXCSR              <- initial stack pointer
+//                                <- initial stack pointer
 //
 // trampoline_2 runs with %esp = base-16, reserves 8 bytes, pushes the two
 // arguments and calls: the entry sees %esp = base-36, so %esp + 4 is 16-byte
@@ -114,47 +112,30 @@ struct Transfer {
 
 constexpr std::size_t kStackAlignment = 16;
 constexpr std::uintptr_t kTrampoline1Distance = 16;
-constexpr std::size_t kInitialFrameSize = 32;
-constexpr std::size_t kSwitchFrameSize = 16;
+constexpr std::size_t kInitialFrameSize = 24;
+constexpr std::size_t kSwitchFrameSize = 8;
 
 inline void** link_slot(void* base) {
   return reinterpret_cast<void**>(static_cast<char*>(base) - 16);
-}
-
-inline std::uint64_t fp_control() {
-  std::uint32_t mxcsr = 0;
-  std::uint16_t cw;
-#if defined(__SSE__)
-  asm volatile("stmxcsr %0" : "=m"(mxcsr));
-#endif
-  asm volatile("fnstcw %0" : "=m"(cw));
-  return std::uint64_t{mxcsr} | (std::uint64_t{cw} << 32);
 }
 
 inline void* init_stack(void* base, EntryFunction entry) {
   auto* top = static_cast<std::uint32_t*>(base);
   std::uint32_t t2 = reinterpret_cast<std::uint32_t>(&fringe_i386_trampoline_2);
   std::uint32_t t1 = t2 - kTrampoline1Distance;
-  std::uint64_t fp = fp_control();
   top[-1] = 0;
   top[-2] = reinterpret_cast<std::uint32_t>(entry);
   top[-3] = t1 + 2;
   top[-4] = 0;  // link slot
   top[-5] = t2 + 1;
   top[-6] = reinterpret_cast<std::uint32_t>(&top[-4]);
-  top[-7] = static_cast<std::uint32_t>(fp >> 32);
-  top[-8] = static_cast<std::uint32_t>(fp);
-  return &top[-8];
+  return &top[-6];
 }
 
 #if defined(__SSE__)
-#define FRINGE_I386_STMXCSR "stmxcsr (%%esp)\n\t"
-#define FRINGE_I386_LDMXCSR "ldmxcsr (%%esp)\n\t"
 #define FRINGE_I386_SSE_CLOBBERS \
   , "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7"
 #else
-#define FRINGE_I386_STMXCSR
-#define FRINGE_I386_LDMXCSR
 #define FRINGE_I386_SSE_CLOBBERS
 #endif
 
@@ -166,27 +147,11 @@ inline void* init_stack(void* base, EntryFunction entry) {
   "pushl %%eax\n\t"            /* where this side continues */             \
   "pushl %%ebp\n\t"                                                        \
   LINK                                                                     \
-  "pushl $0\n\t"                                                           \
-  "pushl $0\n\t"                                                           \
-  FRINGE_I386_STMXCSR                                                      \
-  "fnstcw 4(%%esp)\n\t"                                                    \
   "movl %%esp, %%esi\n\t"                                                  \
   "movl %%edx, %%esp\n\t"      /* now on the other stack */                \
-  "movl (%%esi), %%eax\n\t"                                                \
-  "cmpl (%%esp), %%eax\n\t"                                                \
-  "jne 2f\n\t"                                                             \
-  "movl 4(%%esi), %%eax\n\t"                                               \
-  "cmpl 4(%%esp), %%eax\n\t"                                               \
-  "jne 2f\n"                                                               \
-  "3:\n\t"                                                                 \
-  "addl $8, %%esp\n\t"                                                     \
   "popl %%ebp\n\t"                                                         \
   "popl %%eax\n\t"                                                         \
   "jmp *%%eax\n"                                                           \
-  "2:\n\t"                                                                 \
-  FRINGE_I386_LDMXCSR                                                      \
-  "fldcw 4(%%esp)\n\t"                                                     \
-  "jmp 3b\n"                                                               \
   "1:\n\t"                                                                 \
   FRINGE_ENDBR
 

@@ -4,12 +4,10 @@
 // ---------------------------------------------------------
 //
 //   offset  size  contents
-//   sp+0    4     MXCSR of the suspended side
-//   sp+4    2     x87 control word of the suspended side (bytes 6-7 unused)
-//   sp+8    8     %rbp of the suspended side
-//   sp+16   8     address where the suspended side continues (a label in swap,
+//   sp+0    8     %rbp of the suspended side
+//   sp+8    8     address where the suspended side continues (a label in swap,
 //                 or trampoline_2+1 for a fresh stack)
-//   sp+152        the suspended side's %rsp before it switched: the context
+//   sp+144        the suspended side's %rsp before it switched: the context
 //                 sits below its 128-byte red zone
 //
 // Every other register is either declared clobbered by the inline asm (so
@@ -25,15 +23,19 @@
 // * Leaf functions may use the 128-byte red zone below %rsp, and the compiler
 //   does not know that the asm uses the stack: the context goes below the
 //   red zone.
-// * %rbx, %rbp, %r12-%r15, the x87 control word and the control bits of MXCSR
-//   are callee-saved. %rbp cannot be named as a clobber while it is the frame
-//   pointer, so it is saved by hand. The control words are part of each
-//   side's context: a generator that changes the rounding mode keeps it, and
-//   its resumer never sees it. They are reloaded only when the control bits
-//   differ, because ldmxcsr/fldcw cost more than the rest of the switch. The
-//   MXCSR status flags are caller-saved and simply stay as they are.
+// * %rbx, %rbp, %r12-%r15 are callee-saved. %rbp cannot be named as a clobber
+//   while it is the frame pointer, so it is saved by hand.
 // * The x87 register stack is empty at every call boundary; MMX/x87 and all
 //   vector registers are caller-saved, so they are simply clobbered.
+// * The floating-point environment (the control bits of MXCSR and the x87
+//   control word: rounding mode, exception masks, flush-to-zero) belongs to
+//   the thread, not to a side of a switch: the switch neither saves nor
+//   loads it, as in libfringe and corosensei (Boost.Context saves and loads
+//   both on every switch). A generator that calls fesetround() changes the
+//   mode of the code that resumes it, as a called function that does not
+//   restore it would. The reason is cost: `stmxcsr` alone is 3.5 ns per
+//   switch on AMD EPYC (Zen), where the rest of a round trip is 2 ns; reading
+//   MXCSR is the only way to know whether a side changed it.
 //
 // Fresh stack, as init_stack() leaves it (base = highest address)
 // ---------------------------------------------------------------
@@ -46,7 +48,6 @@
 //                                first switch ends with
 //   base-168  trampoline_2 + 1   where the first switch lands
 //   base-176  base - 32          %rbp loaded by the first switch
-//   base-184  MXCSR | x87 CW     the creator's control words
 //                                <- initial stack pointer
 //
 // Call stack splicing (DWARF CFI)
@@ -160,22 +161,14 @@ constexpr std::size_t kStackAlignment = 16;
 /// the COMDAT group are discarded, so it is only ever reached from t2.
 constexpr std::uintptr_t kTrampoline1Distance = 16;
 /// Bytes init_stack() uses at the top of a stack.
-constexpr std::size_t kInitialFrameSize = 184;
+constexpr std::size_t kInitialFrameSize = 176;
 /// Bytes a switch writes below the stack pointer of the side that leaves.
-constexpr std::size_t kSwitchFrameSize = 152;
+constexpr std::size_t kSwitchFrameSize = 144;
 
 /// The slot at the bottom of a generator's call stack that points at the
 /// resumer's frame; see "Call stack splicing" above.
 inline void** link_slot(void* base) {
   return reinterpret_cast<void**>(static_cast<char*>(base) - 32);
-}
-
-/// Current MXCSR and x87 control word packed as they are saved by a switch.
-inline std::uint64_t fp_control() {
-  std::uint32_t mxcsr;
-  std::uint16_t cw;
-  asm volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(mxcsr), "=m"(cw));
-  return std::uint64_t{mxcsr} | (std::uint64_t{cw} << 32);
 }
 
 /// Prepares the stack whose highest address is `base` (16-byte aligned) so
@@ -191,59 +184,35 @@ inline void* init_stack(void* base, EntryFunction entry) {
   top[-2] = reinterpret_cast<std::uintptr_t>(entry);
   top[-3] = t1 + 2;
   top[-4] = 0;  // link slot: written by every resume
-  // The saved context sits where a switch leaves it: 152 bytes below the
+  // The saved context sits where a switch leaves it: 144 bytes below the
   // stack pointer the first switch ends with (base - 32).
   top[-21] = t2 + 1;
   top[-22] = reinterpret_cast<std::uintptr_t>(&top[-4]);
-  top[-23] = fp_control();
-  return &top[-23];
+  return &top[-22];
 }
 
 // The switch. Both variants:
-//   1. move %rsp 152 bytes down, past the red zone, store the continuation
-//      address, %rbp and the control words there and hand %rsp to the
-//      other side;
+//   1. move %rsp 144 bytes down, past the red zone, store %rbp and the
+//      continuation address there and hand %rsp to the other side;
 //   2. (swap_link only) store the address of the saved %rbp in the new
 //      stack's link slot;
-//   3. load the new %rsp, reload its control bits if they differ, load its
-//      %rbp, step %rsp back up by 152 and jump to its continuation;
+//   3. load the new %rsp, load its %rbp, step %rsp back up by 144 and jump
+//      to its continuation;
 //   4. when something switches back, continue at label 1.
 #define FRINGE_X86_64_SWITCH(LINK)                                          \
   /* Reserve the context below the red zone; the side that switches back */ \
-  /* to us adds the 152 bytes back as it leaves. */                        \
-  "leaq -152(%%rsp), %%rsp\n\t"                                             \
+  /* to us adds the 144 bytes back as it leaves. */                        \
+  "leaq -144(%%rsp), %%rsp\n\t"                                             \
   "leaq 1f(%%rip), %%rax\n\t"                                              \
-  "movq %%rax, 16(%%rsp)\n\t"    /* where this side continues */           \
-  "movq %%rbp, 8(%%rsp)\n\t"                                               \
+  "movq %%rax, 8(%%rsp)\n\t"     /* where this side continues */           \
+  "movq %%rbp, (%%rsp)\n\t"                                                \
   LINK                                                                     \
-  "stmxcsr (%%rsp)\n\t"                                                    \
-  "fnstcw 4(%%rsp)\n\t"                                                    \
   "movq %%rsp, %%rsi\n\t"        /* this side's sp, for the other side */  \
   "movq %%rdx, %%rsp\n\t"        /* now on the other stack */              \
-  /* Same control bits as the incoming side saved? (the usual case) */     \
-  "movl (%%rsi), %%eax\n\t"                                                \
-  "xorl (%%rsp), %%eax\n\t"                                                \
-  "andl $0xffc0, %%eax\n\t"     /* MXCSR bits 6-15; 0-5 are status */     \
-  "movzwl 4(%%rsi), %%ecx\n\t"                                             \
-  "xorw 4(%%rsp), %%cx\n\t"                                                \
-  "orl %%ecx, %%eax\n\t"                                                   \
-  "jnz 2f\n"                                                               \
-  "3:\n\t"                                                                 \
-  "movq 8(%%rsp), %%rbp\n\t"                                               \
-  "movq 16(%%rsp), %%rax\n\t"                                              \
-  "leaq 152(%%rsp), %%rsp\n\t"                                             \
+  "movq (%%rsp), %%rbp\n\t"                                                \
+  "movq 8(%%rsp), %%rax\n\t"                                               \
+  "leaq 144(%%rsp), %%rsp\n\t"                                             \
   "jmpq *%%rax\n"                /* no ret: no return-stack mismatch */   \
-  /* Reload the control bits, keeping the current status flags: they are  \
-     caller-saved, and loading different status flags makes the next      \
-     stmxcsr stall for ~150 ns on some processors. */                      \
-  "2:\n\t"                                                                 \
-  "movl (%%rsi), %%eax\n\t"                                                \
-  "andl $0x3f, %%eax\n\t"                                                  \
-  "andl $0xffffffc0, (%%rsp)\n\t"                                          \
-  "orl %%eax, (%%rsp)\n\t"                                                 \
-  "ldmxcsr (%%rsp)\n\t"                                                    \
-  "fldcw 4(%%rsp)\n\t"                                                     \
-  "jmp 3b\n"                                                               \
   "1:\n\t"                                                                 \
   FRINGE_ENDBR
 
@@ -273,7 +242,7 @@ inline void* init_stack(void* base, EntryFunction entry) {
 __attribute__((always_inline)) inline Transfer swap_link(std::uintptr_t arg, void* new_sp,
                                                          void** link) {
   void* sp;
-  asm volatile(FRINGE_X86_64_SWITCH("leaq 8(%%rsp), %%rax\n\tmovq %%rax, (%%rcx)\n\t")
+  asm volatile(FRINGE_X86_64_SWITCH("movq %%rsp, (%%rcx)\n\t")
                : "+D"(arg), "=S"(sp), "+d"(new_sp), "+c"(link)
                :
                : FRINGE_X86_64_CLOBBERS);
