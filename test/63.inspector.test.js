@@ -152,6 +152,11 @@ describe('generators under the inspector (node:inspector Session in the same pro
       const early = log.slice(0, at(log, 'resume 6')).filter((entry) => entry.startsWith('pause'));
       assert.deepEqual(early, Array(3).fill(`pause steppingBody@${lines.body}`));  // the `debugger`, once per generator
       assert.ok(log.slice(at(log, 'resume 6')).some((entry) => entry.startsWith('pause')), log.join(' | '));
+      // Where it pauses then: the bottom of the generator's own stack,
+      // fringe's fiberMain (docs/API.md, "Threads, async context and the
+      // debugger"); V8 steps out only to a caller on the same stack.
+      const late = log.slice(at(log, 'resume 6')).filter((entry) => entry.startsWith('pause'));
+      assert.ok(late.every((entry) => /^pause fiberMain@\d+ \(outside\)$/.test(entry)), late.join(' | '));
     });
 
     for (const action of ['stepOver', 'stepInto']) {
