@@ -171,27 +171,22 @@ BudgetedStack BudgetedStack::Allocate(std::size_t size, std::error_code& error, 
   }
   const std::size_t page = page_size();
   char* guard = chunk->mapping + slot * chunk->stride;
-  const std::uint64_t bit = std::uint64_t{1} << slot;
+  stack.chunk_ = chunk;
+  stack.slot_ = slot;
+  stack.limit_ = guard + page;
+  stack.size_ = usable;
   // The slot is ours alone now: its guard region is installed outside the
   // lock, and its bit set under it (the word is shared with other slots).
   if (!guarded) {
     if (madvise(guard, page, MADV_GUARD_INSTALL) != 0) {
       error = std::error_code(errno, std::generic_category());
       if (message) *message = "cannot install a guard region: " + error.message();
-      stack.chunk_ = chunk;
-      stack.slot_ = slot;
-      stack.limit_ = guard + page;
-      stack.size_ = usable;
       stack.release();  // the slot goes back, unguarded
       return stack;
     }
     std::lock_guard<std::mutex> lock(chunks_lock);
-    chunk->guarded |= bit;
+    chunk->guarded |= std::uint64_t{1} << slot;
   }
-  stack.chunk_ = chunk;
-  stack.slot_ = slot;
-  stack.limit_ = guard + page;
-  stack.size_ = usable;
   stack.valgrind_ = ValgrindStackRegistration(stack.limit(), stack.base());
   stack.guard_slot_ = guard_pages::add(guard, usable);
   return stack;

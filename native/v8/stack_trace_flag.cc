@@ -127,7 +127,7 @@ bool StackTraceFlag::Find(v8::Isolate* isolate, v8::Local<v8::Context> context, 
       return !runner.As<v8::Function>()->Call(context, v8::Undefined(isolate), 3, argv).IsEmpty();
     };
     bool ran = probe(kRounds);
-    if (ran && expected_rounds_ == kRounds && Candidates() > 1) {
+    if (ran && Candidates() > 1) {
       std::ptrdiff_t settled = known_offset.load();
       if (settled < 0 || static_cast<std::size_t>(settled) >= size_ || !candidate_[settled]) {
         expected_rounds_ += kMoreRounds;
