@@ -34,6 +34,9 @@ const runs = {
   'evaluate stress': { args: ['evaluate'], flags: STRESS },
   'paused-handler': { args: ['paused-handler'] },
   'paused-handler stress': { args: ['paused-handler'], flags: STRESS },
+  sessions: { args: ['sessions'] },
+  'sessions stress': { args: ['sessions'], flags: ['--expose-gc', ...STRESS] },
+  'sessions unknown': { args: ['sessions'], env: UNKNOWN_STEPPING },
 };
 const STEPS = ['stepOver', 'stepInto', 'stepOut'];
 const MIXED = ['mixed:1', 'mixed:2', 'mixed:3', 'mixed:4'];
@@ -189,6 +192,32 @@ describe('generators under the inspector (node:inspector Session in the same pro
           if (side === 'body') assert.ok(out.pauses < armed.pauses, `${out.pauses} pauses, ${armed.pauses} with re-arming`);
         });
       }
+    }
+  });
+
+  describe('debugger sessions that end and start again while generators stay suspended', () => {
+    for (const name of ['sessions', 'sessions stress', 'sessions unknown']) {
+      it(`pause where the current session asks, never for a step of an earlier one (${name})`, () => {
+        const { results, expected, pausesByRound, states, lines } = output(name);
+        assert.deepEqual(results, expected);
+        assert.deepEqual(states, ['done', 'done', 'done']);
+        // Round 2: the first session's breakpoint, once per generator (its
+        // step over the line suspends and is left in progress). Round 4: the
+        // second session, no breakpoint: no pause (fringe 0.1 re-armed the
+        // first session's steps here, pausing in suspend()). Round 5: its
+        // breakpoint, once per generator. Without a debugger: nothing.
+        const none = [];
+        assert.deepEqual(pausesByRound, [
+          none,
+          none,
+          Array(3).fill(`leaf@${lines.leaf}`),
+          none,
+          none,
+          Array(3).fill(`middle@${lines.middle}`),
+          none,
+          none,
+        ]);
+      });
     }
   });
 

@@ -146,11 +146,11 @@ __attribute__((always_inline)) inline void V8Switch::Switch(V8Context* from, V8C
   // stack, so the limit changes after it instead.)
   const bool debugging = *hooks_.debug_is_active;
   if (!debugging) SetStackLimit(target->js_limit);
-  if (!leaving_for_good) from->v8_state.Archive();
+  if (!leaving_for_good) from->v8_state.Archive(debugging);
   // Every context that has run is archived while another one runs; a fiber
   // about to start a new body is not.
   if (target->v8_state.archived()) {
-    target->v8_state.Restore();
+    target->v8_state.Restore(debugging);
   } else {
     StartFresh(target);
   }

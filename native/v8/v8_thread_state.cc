@@ -123,6 +123,14 @@ void V8ThreadState::StartFresh(const char* pristine_tlt) {
 // frame -- where PrepareStep starts a step-into anyway -- and the target goes
 // back to -1 afterwards, unless PrepareStep set a real one.
 void V8ThreadState::RestoreDebugging() {
+  if (debug_stale_) {
+    // Archived before the debugger attached: the defaults, as for a body
+    // that starts now (the live bytes are the leaving context's, already
+    // saved; Debug::ThreadInit also recomputes the function-call hook).
+    layout_.debug_thread_init(hooks_.debug);
+    copy_debug_(debug_, hooks_.debug_thread_local);
+    debug_stale_ = false;
+  }
   if (hooks_.debug_last_step_action == nullptr) {
     // Stepping fields unknown on this V8: a plain copy never walks the stack
     // (a step in progress is then not re-armed on this stack).

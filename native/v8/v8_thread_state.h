@@ -32,9 +32,20 @@
 //   * RegExpStack and Bootstrapper are not archived either: both are only
 //     in use while a regexp runs or a context is being created, never across
 //     a switch (a switch happens only inside suspend()/resume()).
-//   * Debug's thread-local bytes are copied directly. Debug::RestoreDebug
-//     also walks the stack to re-arm stepping, a quarter of a switch's cost;
-//     it is called only while a debugger is attached (RestoreDebugging).
+//   * Debug's thread-local bytes (stepping, the break frame, the current
+//     DebugScope, a step's return value) are per context only while a
+//     debugger is attached: the debugger is their only writer, and without
+//     one they hold the defaults Debug::ThreadInit set or what the last
+//     debugger session left (Debug::Unload clears its stepping). So they are
+//     copied only while a debugger is attached (Archive/Restore take
+//     `debugging`, V8's Debug::is_active_): copying 2 x 88 bytes cost 13% of
+//     a JavaScript round trip, far above their size. A context archived
+//     without a debugger has a stale copy (debug_stale_); restored with a
+//     debugger attached, it gets what a context that never saw the debugger
+//     has: ThreadInit's defaults. Restored without one, the live bytes stay.
+//     Debug::RestoreDebug also walks the stack to re-arm stepping, a quarter
+//     of a switch's cost; it is called only while a debugger is attached
+//     (RestoreDebugging).
 // The ThreadState itself is a stand-in we own, laid out as V8's (data_,
 // next_, previous_, thread_manager_ at offsets decoded from V8's code), so
 // no V8 allocation is involved and V8 never frees it.
@@ -77,10 +88,10 @@ class V8ThreadState {
   ~V8ThreadState();
 
   /// Saves the running context's V8 state here and links this state into the
-  /// in-use list.
-  __attribute__((always_inline)) inline void Archive();
+  /// in-use list. `debugging`: a debugger is attached (Debug::is_active_).
+  __attribute__((always_inline)) inline void Archive(bool debugging);
   /// Makes the state saved here the running one and unlinks it.
-  __attribute__((always_inline)) inline void Restore();
+  __attribute__((always_inline)) inline void Restore(bool debugging);
   bool archived() const { return linked_; }
   /// Unlinks without restoring, and frees the handle blocks its open scopes
   /// hold: the context is abandoned (isolate teardown). Only while it is not
@@ -117,6 +128,10 @@ class V8ThreadState {
   detail::CopyFunction copy_handle_scope_data_;
   detail::CopyFunction copy_debug_;
   bool linked_ = false;
+  // The blob's Debug bytes were not saved by the last Archive() (no debugger
+  // then). It starts false so that a context's first archive fills the blob
+  // (its values are GC roots while it is linked: never leftovers).
+  bool debug_stale_ = false;
   ScavengeFilter::Age age_;  // the filter's, found through the header
 };
 
@@ -150,7 +165,7 @@ inline void V8ThreadState::Unlink() {
   age_.settled = false;
 }
 
-inline void V8ThreadState::Archive() {
+inline void V8ThreadState::Archive(bool debugging) {
   // HandleScopeImplementer::ArchiveThread without the copy: the live
   // HandleScopeData goes into this context's implementer in the blob (for a
   // coroutine the blob's implementer is its only one; the OS thread's is
@@ -160,21 +175,20 @@ inline void V8ThreadState::Archive() {
   std::memcpy(tlt_, hooks_.tlt, v8::internal::Internals::kThreadLocalTopSize);
   *relocatable_ = *hooks_.relocatable_top;
   *hooks_.relocatable_top = nullptr;
-  copy_debug_(debug_, hooks_.debug_thread_local);
+  // Without a debugger, one copy when the blob goes stale: it then holds
+  // what the live bytes held (what GC visits in it), not an older session's.
+  if (debugging || !debug_stale_) copy_debug_(debug_, hooks_.debug_thread_local);
+  debug_stale_ = !debugging;
   Link();
 }
 
-inline void V8ThreadState::Restore() {
+inline void V8ThreadState::Restore(bool debugging) {
   Unlink();
   *hooks_.hsi_field = home_;
   copy_handle_scope_data_(hooks_.handle_scope_data, blob_ + layout_.hsi_handle_scope_data);
   std::memcpy(hooks_.tlt, tlt_, v8::internal::Internals::kThreadLocalTopSize);
   *hooks_.relocatable_top = *relocatable_;
-  if (*hooks_.debug_is_active) {
-    RestoreDebugging();
-  } else {
-    copy_debug_(hooks_.debug_thread_local, debug_);
-  }
+  if (debugging) RestoreDebugging();
 }
 
 }  // namespace fringe
