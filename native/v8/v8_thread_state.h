@@ -40,9 +40,10 @@
 //     copied only while a debugger is attached (Archive/Restore take
 //     `debugging`, V8's Debug::is_active_): copying 2 x 88 bytes cost 13% of
 //     a JavaScript round trip, far above their size. A context archived
-//     without a debugger has a stale copy (debug_stale_); restored with a
-//     debugger attached, it gets what a context that never saw the debugger
-//     has: ThreadInit's defaults. Restored without one, the live bytes stay.
+//     without a debugger has no copy (debug_stale_; the blob's bytes are
+//     zero, so GCs find no pointers there); restored with a debugger
+//     attached, it gets what a context that never saw the debugger has:
+//     ThreadInit's defaults. Restored without one, the live bytes stay.
 //     Debug::RestoreDebug also walks the stack to re-arm stepping, a quarter
 //     of a switch's cost; it is called only while a debugger is attached
 //     (RestoreDebugging).
@@ -129,9 +130,9 @@ class V8ThreadState {
   detail::CopyFunction copy_debug_;
   bool linked_ = false;
   // The blob's Debug bytes were not saved by the last Archive() (no debugger
-  // then). It starts false so that a context's first archive fills the blob
-  // (its values are GC roots while it is linked: never leftovers).
-  bool debug_stale_ = false;
+  // then): they are all zero, which every GC reads as Smi zero. Starts true:
+  // the blob starts zeroed.
+  bool debug_stale_ = true;
   ScavengeFilter::Age age_;  // the filter's, found through the header
 };
 
@@ -175,9 +176,16 @@ inline void V8ThreadState::Archive(bool debugging) {
   std::memcpy(tlt_, hooks_.tlt, v8::internal::Internals::kThreadLocalTopSize);
   *relocatable_ = *hooks_.relocatable_top;
   *hooks_.relocatable_top = nullptr;
-  // Without a debugger, one copy when the blob goes stale: it then holds
-  // what the live bytes held (what GC visits in it), not an older session's.
-  if (debugging || !debug_stale_) copy_debug_(debug_, hooks_.debug_thread_local);
+  // Without a debugger the bytes are not saved, and the blob is zeroed once
+  // when it goes stale: GCs visit its tagged slots (return_value_,
+  // suspended_generator_, ...) whenever it is linked, but do not update them
+  // while it is not, so a stale copy of a heap pointer could be left
+  // pointing where the object no longer is.
+  if (debugging) {
+    copy_debug_(debug_, hooks_.debug_thread_local);
+  } else if (!debug_stale_) {
+    std::memset(debug_, 0, layout_.debug_size);
+  }
   debug_stale_ = !debugging;
   Link();
 }
