@@ -322,8 +322,8 @@ void Discard(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 // generator[kStackUsage](): { used, belowLimit }: bytes of the generator's
-// stack ever touched, counted from its base, and the bytes below V8's JS
-// limit among them.
+// stack ever touched, counted from where its frames start (below its first
+// handle block), and the bytes below V8's JS limit among them.
 // Untouched pages of a fresh mapping read as zeros, so the deepest non-zero
 // word marks the high-water mark. For tests and diagnostics.
 void StackUsage(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -332,7 +332,7 @@ void StackUsage(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (co == nullptr || co->fiber == nullptr) return ThrowContractError(isolate, ErrorId::kStackUsageDone);
   Fiber* fiber = co->fiber;
   auto* limit = static_cast<const std::uintptr_t*>(fiber->stack.limit());
-  auto* base = static_cast<const std::uintptr_t*>(fiber->stack.base());
+  auto* base = static_cast<const std::uintptr_t*>(fiber->frames_base);
   const std::uintptr_t* p = limit;
   while (p < base && *p == 0) p++;
   auto deepest = reinterpret_cast<std::uintptr_t>(p);

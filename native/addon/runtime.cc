@@ -48,10 +48,10 @@ Runtime::~Runtime() = default;
 Fiber* Runtime::NewFiber(BudgetedStack stack) {
   auto* fiber = new Fiber(this, v8_);
   fiber->stack = std::move(stack);
-  char* base = static_cast<char*>(fiber->stack.base());
-  v8_.InitStack(fiber, base, reinterpret_cast<std::uintptr_t>(fiber->stack.limit()) + kNativeReserve,
-                fiber->stack.size());
-  fiber->link = arch::link_slot(base);
+  fiber->frames_base = v8_.InitStack(fiber, fiber->stack.base(),
+                                     reinterpret_cast<std::uintptr_t>(fiber->stack.limit()) + kNativeReserve,
+                                     fiber->stack.size());
+  fiber->link = arch::link_slot(fiber->frames_base);
   // The stack's touched pages and the fiber's handle block are memory V8 does
   // not see; telling it keeps GCs (which find unreachable generators and so
   // free their stacks) as frequent as that memory warrants. But V8 starts a
@@ -160,7 +160,7 @@ Coroutine* Runtime::NewCoroutine(StackBox* box, std::size_t size, double id, std
   fiber->coroutine = co;
   if (box != nullptr) box->user = co;
   // A new fiber starts at Entry; a parked one goes on inside park().
-  if (!fiber->started) fiber->sp = arch::init_stack(fiber->stack.base(), &Runtime::Entry);
+  if (!fiber->started) fiber->sp = arch::init_stack(fiber->frames_base, &Runtime::Entry);
   co->index = all_.size();
   all_.push_back(co);
   return co;

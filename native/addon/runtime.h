@@ -67,6 +67,7 @@ struct Fiber : ExecutionContext {
   BudgetedStack stack;
   StackBox* box = nullptr;      // the JS OsStack the stack belongs to, if any
   void** link = nullptr;        // the stack's call-stack splicing slot
+  void* frames_base = nullptr;  // where its frames start: below its first handle block (V8Switch::InitStack)
   Coroutine* coroutine = nullptr;  // the generator running (or about to) on it
   bool started = false;         // fiberMain is on its stack (parked or busy)
   bool finished = false;        // fiberMain returned: delete, never reuse

@@ -35,6 +35,7 @@ struct IsolateBinding {
   bool StackLimits();
   bool StackStart();
   bool StackSize();
+  void MeasureHandleBlocks();
 
   bool Fail(const std::string& what) {
     *error = what;
@@ -304,6 +305,55 @@ bool IsolateBinding::StackSize() {
   return true;
 }
 
+// Where a HandleScopeImplementer keeps its spare block, and how long V8's
+// handle blocks are, so that a fiber's first block can live in its stack
+// (V8Switch::InitStack). A scratch implementer, emptied the way a fiber's
+// is made (ArchiveThread), is made current; one handle in one scope makes
+// HandleScope::Extend allocate a block (the handle is its first slot, the
+// scope's limit its end), and closing the scope makes that block the spare
+// (DeleteExtensions): the one word of the implementer that holds it is
+// spare_. Then FreeThreadResources frees the block, and the live state is
+// put back. Nothing found, or found twice: fibers keep V8's blocks.
+void IsolateBinding::MeasureHandleBlocks() {
+  const char* fault = std::getenv("FRINGE_FAULT_INJECTION");
+  if (fault != nullptr && std::strcmp(fault, "handle_blocks_unmeasured") == 0) return;
+  alignas(16) char implementer[1024];
+  alignas(16) char scratch[1088];
+  alignas(16) char live[256];
+  if (layout.hsi_size > sizeof implementer || layout.handle_scope_data_size > sizeof live) return;
+  std::memcpy(implementer, h.hsi, layout.hsi_size);
+  std::memcpy(live, h.handle_scope_data, layout.handle_scope_data_size);
+  layout.hsi_archive(implementer, scratch);  // empties the copy, zeroes the live data
+  *h.hsi_field = implementer;
+  char* block = nullptr;
+  char* limit = nullptr;
+  {
+    v8::HandleScope scope(v8_isolate);
+    // A Smi: a handle that allocates nothing on the heap, so no GC can run
+    // while V8's own implementer (the thread's live handles) is not current.
+    v8::Local<v8::Integer> handle = v8::Integer::New(v8_isolate, 1);
+    static_assert(sizeof handle == sizeof block, "a Local is one pointer");
+    std::memcpy(&block, &handle, sizeof block);  // its slot (were it a direct handle, nothing matches)
+    limit = *reinterpret_cast<char**>(h.handle_scope_data + sizeof(void*));  // HandleScopeData::limit
+  }
+  int found = 0;
+  std::ptrdiff_t spare = -1;
+  for (std::size_t offset = 0; offset + sizeof(void*) <= layout.hsi_size; offset += sizeof(void*)) {
+    if (*reinterpret_cast<char**>(implementer + offset) == block) {
+      spare = static_cast<std::ptrdiff_t>(offset);
+      found++;
+    }
+  }
+  const std::size_t bytes = limit > block ? static_cast<std::size_t>(limit - block) : 0;
+  layout.hsi_free(implementer);
+  *h.hsi_field = h.hsi;
+  std::memcpy(h.handle_scope_data, live, layout.handle_scope_data_size);
+  if (found == 1 && bytes >= 1024 && bytes <= 64 * 1024 && bytes % sizeof(void*) == 0) {
+    h.hsi_spare = spare;
+    h.handle_block_bytes = bytes;
+  }
+}
+
 }  // namespace
 
 bool IsolateHooks::Bind(v8::Isolate* v8_isolate, const V8Layout& layout, IsolateHooks* out, std::string* error) {
@@ -317,6 +367,7 @@ bool IsolateHooks::Bind(v8::Isolate* v8_isolate, const V8Layout& layout, Isolate
       !b.StackSize()) {
     return false;
   }
+  b.MeasureHandleBlocks();
   *out = b.h;
   return true;
 }

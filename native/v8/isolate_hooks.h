@@ -51,6 +51,14 @@ struct IsolateHooks {
   const void* thread_stack_start = nullptr;  // the OS thread's own value
   const void** stack_start_tls = nullptr;  // GetStackStart's cache, this thread's
   std::size_t* stack_size = nullptr;  // Isolate::stack_size_, or a spare word
+  // HandleScopeImplementer::spare_, the block HandleScope::Extend takes
+  // before it allocates one, and the bytes of one of V8's handle blocks
+  // (kHandleBlockSize addresses): measured with a handle scope on a scratch
+  // implementer (MeasureHandleBlocks). -1 and 0 where the measurement found
+  // nothing unambiguous: then V8 allocates every fiber's handle blocks
+  // (V8Switch::InitStack). Not a reason to refuse generators.
+  std::ptrdiff_t hsi_spare = -1;
+  std::size_t handle_block_bytes = 0;
 
   /// Computes and verifies the addresses for `isolate`; must run on the
   /// isolate's thread, on its own stack, outside any coroutine. False, with

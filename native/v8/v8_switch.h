@@ -63,8 +63,10 @@ class V8Switch {
   /// The OS thread's own context, which is running: its values are V8's.
   void InitThread(V8Context* thread);
   /// A fiber's context on the stack [limit, base): JavaScript may use it
-  /// down to `js_limit`.
-  void InitStack(V8Context* fiber, void* base, std::uintptr_t js_limit, std::size_t size);
+  /// down to `js_limit`. Returns where the fiber's frames start: below its
+  /// first handle block, which takes the top of the stack (V8ThreadState),
+  /// or `base` where V8's handle blocks were not measured.
+  void* InitStack(V8Context* fiber, void* base, std::uintptr_t js_limit, std::size_t size);
 
   /// Archives `from` (the running context; not when it is leaving for
   /// good), then makes `target` current: restored, or started fresh (a
@@ -104,6 +106,9 @@ class V8Switch {
   // A fresh ThreadLocalTop as Isolate::InitializeThreadLocal leaves it, for
   // this thread; copied in when a fiber starts a new body.
   std::unique_ptr<char[]> pristine_tlt_;
+  // Bytes at the top of each fiber's stack for its first handle block, 0
+  // when its blocks are V8's (see InitStack).
+  std::size_t handle_block_reserve_ = 0;
 };
 
 inline V8Context::V8Context(V8Switch& v8, bool is_fiber)

@@ -101,6 +101,9 @@ void V8ThreadState::StartFresh(const char* pristine_tlt) {
     // (HandleScopeData::Initialize: all fields zero).
     std::memset(hooks_.handle_scope_data, 0, layout_.handle_scope_data_size);
   }
+  // The first block: ours again, when the last body left it as the spare;
+  // never taken over a block of V8's (none is the spare while ours is free).
+  if (own_block_ != nullptr && Spare() == nullptr) Spare() = own_block_;
   *hooks_.hsi_field = home_;
   if (pristine_tlt != nullptr) {
     std::memcpy(hooks_.tlt, pristine_tlt, v8::internal::Internals::kThreadLocalTopSize);
@@ -152,7 +155,12 @@ void V8ThreadState::RestoreDebugging() {
 }
 
 void V8ThreadState::FreeImplementer() {
-  if (implementer_ready_ && home_ == blob_) layout_.hsi_free(home_);
+  if (implementer_ready_ && home_ == blob_) {
+    // Every scope is closed, so our block, if V8 took it, is the spare:
+    // taken back, FreeThreadResources frees only what V8 allocated.
+    if (own_block_ != nullptr && Spare() == own_block_) Spare() = nullptr;
+    layout_.hsi_free(home_);
+  }
   implementer_ready_ = false;
 }
 
