@@ -37,7 +37,9 @@ Runtime::Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHook
       v8_(isolate, layout, hooks, formatting_stack_trace),
       join_stack_(join_stack),
       root_(this, v8_, false),
-      current_(&root_) {
+      current_(&root_),
+      accounted_bytes_(kAccountedBytes + (v8_.handle_blocks_in_stacks() ? 0 : kAccountedHandleBlock)),
+      accounted_full_(static_cast<std::size_t>(kExternalGrowthForGc / accounted_bytes_)) {
   default_microtasks_ = isolate->GetCurrentContext()->GetMicrotaskQueue();
   home_context_.Reset(isolate, isolate->GetCurrentContext());
   v8_.InitThread(&root_);
@@ -52,21 +54,21 @@ Fiber* Runtime::NewFiber(BudgetedStack stack) {
                                      reinterpret_cast<std::uintptr_t>(fiber->stack.limit()) + kNativeReserve,
                                      fiber->stack.size());
   fiber->link = arch::link_slot(fiber->frames_base);
-  // The stack's touched pages and the fiber's handle block are memory V8 does
-  // not see; telling it keeps GCs (which find unreachable generators and so
-  // free their stacks) as frequent as that memory warrants. But V8 starts a
-  // full GC after every 64 MiB of external growth whatever is live, and a
-  // full GC visits every suspended generator (microseconds each): reported
-  // at a fixed 16 KiB, creating n generators and keeping them costs n^2/4096
-  // visits (200 000 took 30 s, nearly all of it in GCs). So past
-  // kAccountedFull fibers each new one is reported at a share that falls as
-  // 1/fibers: the next GC comes when the fibers have about doubled, as V8's
-  // heap limit grows with the heap. Uncollected garbage generators stay
-  // bounded by the live ones.
+  // The stack's touched page and fringe's records are memory V8 does not
+  // see; telling it keeps GCs (which find unreachable generators and so free
+  // their stacks) as frequent as that memory warrants: V8 starts a full GC
+  // after every 64 MiB of external growth. But it does so whatever is live,
+  // and a full GC visits every suspended generator (microseconds each):
+  // reported at a fixed size, creating n generators and keeping them costs
+  // n^2 visits (at 16 KiB each, 200 000 took 30 s, nearly all of it in GCs).
+  // So once the fibers' reports reach those 64 MiB each new one is reported
+  // at a share that falls as 1/fibers: the next GC comes when the fibers
+  // have grown e-fold, as V8's heap limit grows with the heap. Uncollected
+  // garbage generators stay bounded by the live ones.
   fibers_++;
-  fiber->accounted = fibers_ <= kAccountedFull
-                         ? kAccountedBytes
-                         : kAccountedBytes * static_cast<std::int64_t>(kAccountedFull) / static_cast<std::int64_t>(fibers_);
+  fiber->accounted = fibers_ <= accounted_full_
+                         ? accounted_bytes_
+                         : accounted_bytes_ * static_cast<std::int64_t>(accounted_full_) / static_cast<std::int64_t>(fibers_);
   isolate_->AdjustAmountOfExternalAllocatedMemory(fiber->accounted);
   return fiber;
 }

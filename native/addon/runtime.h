@@ -146,12 +146,18 @@ class Runtime {
   /// The smallest stack a JS generator accepts: the native reserve plus room
   /// for a few hundred ordinary JS frames.
   static constexpr std::size_t kMinimumStackSize = kNativeReserve + 64 * 1024;
-  /// External memory reported to V8 per fiber: about what a shallow suspended
-  /// generator keeps resident (stack pages and a handle block).
-  static constexpr std::int64_t kAccountedBytes = 16 * 1024;
-  /// Fibers reported at kAccountedBytes each; beyond, each new one is reported
-  /// at kAccountedBytes * kAccountedFull / fibers (see NewFiber).
-  static constexpr std::size_t kAccountedFull = 4096;
+  /// External memory reported to V8 per fiber: what a shallow suspended
+  /// generator keeps resident outside V8's heap, measured (bench/suites/
+  /// scale.js, 5.6 KiB): its stack's page, with its first handle block in
+  /// it, and fringe's records. Where V8 allocates every handle block
+  /// (V8Switch::handle_blocks_in_stacks()), one more page: its first block's.
+  static constexpr std::int64_t kAccountedBytes = 6 * 1024;
+  static constexpr std::int64_t kAccountedHandleBlock = 4 * 1024;
+  /// The external growth after which V8 starts a full GC whatever is live
+  /// (Heap::kExternalAllocationSoftLimit): fibers are reported in full until
+  /// their reports reach it; beyond, each new one is reported at a share
+  /// that falls as 1/fibers (see NewFiber).
+  static constexpr std::int64_t kExternalGrowthForGc = 64 * 1024 * 1024;
 
   static std::unique_ptr<Runtime> Create(v8::Isolate* isolate, std::string* error);
   ~Runtime();
@@ -260,6 +266,8 @@ class Runtime {
   std::size_t fibers_ = 0;    // live fibers: suspended, running, pooled
   std::vector<Fiber*> pool_;  // default-size fibers free for the next generator: parked or never started
   std::size_t pool_limit_ = 64;
+  std::int64_t accounted_bytes_;  // per fiber reported in full (kAccountedBytes...)
+  std::size_t accounted_full_;    // fibers reported in full: kExternalGrowthForGc / accounted_bytes_
   Coroutine* collected_ = nullptr;
   std::vector<Coroutine*> all_;  // every coroutine not yet deleted
   static constexpr std::size_t kFreeCoroutines = 1024;

@@ -57,6 +57,8 @@ class V8Switch {
 
   const V8Layout& layout() const { return layout_; }
   const IsolateHooks& hooks() const { return hooks_; }
+  /// Whether fibers' first handle blocks live in their stacks (InitStack).
+  bool handle_blocks_in_stacks() const { return handle_block_reserve_ != 0; }
   ScavengeFilter* filter() { return &filter_; }
   const ScavengeFilter& filter() const { return filter_; }
 
