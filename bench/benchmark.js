@@ -134,7 +134,9 @@ const TARGETS = [
   { what: 'await run(() => wait(p)), whole / await', ratio: 'run_wait_whole_x_await', max: 10 },
   { what: 'create + run / await', ratio: 'create_run_x_await', max: 5 },
   { what: 'minor GC with 10 000 suspended / with none', ratio: ['minor_gc_ms_10000', 'minor_gc_ms_0'], max: 2 },
-  { what: 'RSS per suspended shallow generator (KiB)', value: 'rss_per_suspended_kib', max: 12 },
+  { what: 'RSS (anonymous) per suspended shallow generator (KiB)', value: 'rss_per_suspended_kib', max: 6 },
+  { what: 'create a generator on a fresh stack, 10 000 kept suspended (µs)', value: 'create_fresh_stack_us', max: 10 },
+  { what: 'create a generator on a fresh stack, up to the most the scale suite reached (µs)', value: 'scale_create_fresh_stack_us_max', max: 10 },
 ];
 
 const median = (values) => {
@@ -326,7 +328,7 @@ function addonLines(metrics) {
   add('indirect_call_ns', 'native: indirect call + return', 'ns');
   add('minor_gc_ms_10000', 'minor GC, 10 000 generators suspended', 'ms', per('minor_gc_ms_10000', 'minor_gc_ms_0', 'minor GC with none'));
   add('minor_gc_ms_0', 'minor GC, none suspended', 'ms');
-  add('rss_per_suspended_kib', 'RSS per suspended shallow generator', 'KiB');
+  add('rss_per_suspended_kib', 'RSS (anonymous) per suspended shallow generator', 'KiB');
   add('create_fresh_stack_us', 'create a generator on a fresh stack (10 000 kept)', 'µs');
   add('full_gc_ms_10000', 'full GC, 10 000 generators suspended', 'ms', per('full_gc_ms_10000', 'full_gc_ms_0', 'full GC with none'));
   add('full_gc_ms_0', 'full GC, none suspended', 'ms');
@@ -390,7 +392,7 @@ const SCALE_MEASURES = [
   { key: 'create_run_ns', what: 'new Generator(fn).resume() to the end (pooled stack)', unit: 'ns' },
   { key: 'minor_gc_ms', what: 'minor GC', unit: 'ms' },
   { key: 'full_gc_ms', what: 'full GC', unit: 'ms' },
-  { key: 'rss_kib', what: 'RSS per suspended generator', unit: 'KiB' },
+  { key: 'rss_kib', what: 'RSS (anonymous) per suspended generator', unit: 'KiB' },
 ];
 function scaleCounts(metrics) {
   if (metrics.max_suspended == null) return [];

@@ -12,13 +12,14 @@
 //                           through all: the other suspended ones around.
 //   create_run_ns           new Generator(fn).resume() to the end (pooled)
 //   minor_gc_ms, full_gc_ms gc({ type: 'minor' }) and gc(): medians
-//   rss_kib                 RSS over the stage-0 RSS, per suspended generator
+//   rss_kib                 RSS (anonymous) over stage 0's, per suspended generator
 //
 // Keys: scale_<measure>_<count> (count "max" for the last stage), with
 // max_suspended the largest count reached; and the report's names for some:
 // create_fresh_stack_us (10 000), full_gc_ms_0 and full_gc_ms_10000. Needs
 // --expose-gc (bench/benchmark.js runs suites with it).
 
+const fs = require('node:fs');
 const { Generator, suspend } = require('../../dist/index.js');
 
 const MAX = Number(process.env.FRINGE_BENCH_SCALE_MAX || 200000);
@@ -36,10 +37,11 @@ function timeMs(fn, samples) {
   return median(times);
 }
 
+// Resident anonymous memory (RssAnon), as bench/suites/gc.js measures it.
 function rssAfterGc() {
   gc();
   gc();
-  return process.memoryUsage().rss;
+  return 1024 * Number(/RssAnon:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
 }
 
 // Warm up code and the pool, so that stage 0 includes them.
