@@ -91,6 +91,11 @@ export interface Binding {
    * forces the latter.
    */
   readonly stackGuard: 'guard-region' | 'mprotect';
+  /**
+   * Where each fiber's first V8 handle block lives: "stack" (the top of its stack, sharing a page with its first
+   * frames) or "v8" (V8 allocates it, where fringe could not measure V8's handle blocks: docs/DESIGN.md, section 4).
+   */
+  readonly handleBlocks: 'stack' | 'v8';
   /** Whether a debugger's step in progress is re-armed when its side resumes (see v8_thread_state.cc). */
   readonly debugStepping: boolean;
   /** Shared with native code, indexed by StatusSlot: the resume path's outcome without a call. */

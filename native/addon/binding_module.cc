@@ -404,6 +404,12 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Context> context) {
   exports->Set(context, String(isolate, "debugStepping"),
                v8::Boolean::New(isolate, state->runtime != nullptr && state->runtime->debug_stepping()))
       .Check();
+  // Where fibers' first handle blocks live: "stack" (V8Switch::InitStack),
+  // or "v8" where V8's handle blocks could not be measured (and without a
+  // runtime).
+  exports->Set(context, String(isolate, "handleBlocks"),
+               String(isolate, state->runtime != nullptr && state->runtime->handle_blocks_in_stacks() ? "stack" : "v8"))
+      .Check();
   exports->Set(context, String(isolate, "minimumStackSize"),
                v8::Number::New(isolate, static_cast<double>(Runtime::kMinimumStackSize)))
       .Check();

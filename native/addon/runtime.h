@@ -226,6 +226,7 @@ class Runtime {
   bool in_debug_scope() const { return v8_.in_debug_scope(); }
   /// Whether a debugger's step survives a switch (V8ThreadState::RestoreDebugging).
   bool debug_stepping() const { return v8_.debug_stepping(); }
+  bool handle_blocks_in_stacks() const { return v8_.handle_blocks_in_stacks(); }
   /// Whether a debugger is attached; V8Switch::set_debugger_signal.
   bool debug_active() const { return v8_.debug_active(); }
   void set_debugger_signal(std::int32_t* word, std::int32_t bit) { v8_.set_debugger_signal(word, bit); }
