@@ -21,8 +21,9 @@ V8Switch::V8Switch(v8::Isolate* isolate, const V8Layout& layout, const IsolateHo
   // frames of a shallow generator, fiberMain down to suspend(), take about
   // 2.3 KiB (generator[kStackUsage]), so with 4 KiB pages the block starts
   // kHandleRoom bytes below a page's end, room for its first 192 handles
-  // (a suspended shallow body holds a few dozen). Larger pages hold both
-  // with the block just under the stack's top.
+  // (enough for the shallow generators of bench/suites/scale.js: 3.95 KiB
+  // of stack resident per generator, one page). Larger pages hold both with
+  // the block just under the stack's top.
   constexpr std::size_t kHandleRoom = 1536;
   const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   const std::size_t block = hooks_.handle_block_bytes;

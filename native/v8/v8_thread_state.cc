@@ -66,7 +66,8 @@ void V8ThreadState::Discard() {
 // So the scopes are closed the way V8 closes them: with this implementer
 // current, an outermost HandleScope opened at a null limit is closed at the
 // context's limit, and V8 (DeleteExtensions) frees every block but the last,
-// which becomes the spare that FreeImplementer() frees.
+// which becomes the spare that FreeImplementer() frees (or, when it is the
+// fiber's own block in its stack, takes back).
 void V8ThreadState::FreeHandleBlocks() {
   if (!implementer_ready_ || home_ != blob_) return;
   char* saved = blob_ + layout_.hsi_handle_scope_data;

@@ -153,7 +153,7 @@ class V8ThreadState {
   char* debug_;
   void* home_;     // this context's HandleScopeImplementer
   bool implementer_ready_ = false;  // a fiber's implementer has been made
-  void* own_block_ = nullptr;       // its first handle block, in its stack (or V8's)
+  void* own_block_ = nullptr;       // its first handle block, in its stack; null: all are V8's
   detail::CopyFunction copy_hsi_;
   detail::CopyFunction copy_handle_scope_data_;
   detail::CopyFunction copy_debug_;
