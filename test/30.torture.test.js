@@ -107,10 +107,11 @@ describe('GC torture with scavenges skipping settled generators', function () {
 });
 
 // A fiber's first handle block lives in its stack (docs/DESIGN.md, section
-// 4, "What is archived"); bodies that hold thousands of handles while suspended also hold
-// blocks V8 allocated after it. Each set runs with that block, and the plain
-// and scavenger-stress sets also without it (the measurement of V8's handle
-// blocks failed on purpose: fringe then leaves every block to V8).
+// 4, "What is archived"); bodies that hold thousands of handles while
+// suspended also hold blocks V8 allocated after it. Each set runs with that
+// block, and the plain and scavenger-stress sets also without it (the
+// measurement of V8's handle blocks failed on purpose: fringe then leaves
+// every block to V8).
 const UNMEASURED = { FRINGE_FAULT_INJECTION: 'handle_blocks_unmeasured' };
 const ALL_HANDLE_SETS = [
   { flags: [] },
