@@ -8,7 +8,7 @@ const { describe: explain, runScript } = require('./helpers/child');
 const { binding } = require('../dist/binding');
 const { spawnNode } = require('./helpers/parallel');
 const { maxMapCount, stacksThatFit } = require('./helpers/mappings');
-const { slower, rssMeasurable } = require('./helpers/emulation');
+const { slower, scaled, rssMeasurable } = require('./helpers/emulation');
 
 describe('scale', function () {
   this.timeout(slower(10 * 60 * 1000));
@@ -98,6 +98,20 @@ describe('scale', function () {
     const kib = Number(ours.stdout), fallbackKib = Number(theirs.stdout);
     assert.ok(kib <= 6, `${kib.toFixed(2)} KiB per suspended generator`);
     assert.ok(fallbackKib > 8, `${fallbackKib.toFixed(2)} KiB per suspended generator with V8's handle blocks`);
+  });
+
+  // mapping_budget.cc: chunks are shared by every thread's stacks, under one
+  // lock; slots are carved, given back (MADV_DONTNEED) and whole chunks
+  // unmapped while other threads carve from their neighbours.
+  it('stacks of three sizes made and given back on four threads at once: every generator yields what it should (plain, and --stress-scavenge=10)', async function () {
+    const fixture = path.join(__dirname, 'fixtures', 'stack-churn-threads.js');
+    const env = { CHURN_ROUNDS: String(scaled(12, 2)), CHURN_PER_ROUND: String(scaled(1500, 150)) };
+    for (const flags of [[], ['--stress-scavenge=10']]) {
+      const result = await spawnNode([...flags, fixture], { env });
+      assert.equal(result.status, 0, explain(result));
+      assert.match(result.stdout, /^ok \d+$/m, explain(result));
+      assert.equal(Number(/^ok (\d+)/m.exec(result.stdout)[1]), 4 * Number(env.CHURN_ROUNDS), explain(result));
+    }
   });
 
   it('runs every finally block of 100 000 suspended generators created and dropped, and RSS after GC stays within 50 MiB', async () => {
