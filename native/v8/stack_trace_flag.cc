@@ -16,9 +16,13 @@ constexpr std::size_t kScanBytes = 256 * 1024;
 constexpr int kRounds = 8;
 // More rounds when those leave several candidates and no earlier probe of
 // the process settles it: once in a CI run on Node 24's main thread a byte
-// flipped with the flag in all 8; each round is another chance for it to
-// differ (a round costs two compares of 256 KiB, so only when needed).
+// flipped with the flag in all 8, and once on Node 26 (a debugger attached,
+// --stress-scavenge=10, the machine loaded; not reproduced in 30 runs
+// alone) one did in all 32, which no longer ended the probe; each round is
+// another chance for it to differ (a round costs two compares of 256 KiB,
+// so only when needed). Up to kMaxMoreProbes times kMoreRounds.
 constexpr int kMoreRounds = 24;
+constexpr int kMaxMoreProbes = 8;
 
 // The flag's offset in the Isolate, once a probe found it alone: the same in
 // every isolate of the process. A worker's probe can see a second byte that
@@ -95,15 +99,21 @@ bool StackTraceFlag::Find(v8::Isolate* isolate, v8::Local<v8::Context> context, 
     v8::Local<v8::Value> runner;
     // `outside` is called from JavaScript at about the depth `inside` is
     // (both from a function called by the loop), so that what differs is
-    // the formatting itself. Error.prepareStackTrace is put back as found.
+    // the formatting itself. Between the two, each round allocates a
+    // different number of objects, so that a byte that follows allocation
+    // (say, GCs forced by --stress-scavenge falling at the same point of
+    // every identical round) does not keep in step with the flag.
+    // Error.prepareStackTrace is put back as found.
     v8::Local<v8::String> source = v8::String::NewFromUtf8Literal(
         isolate,
         "(function (outside, inside, rounds) {"
         "  const had = Object.prototype.hasOwnProperty.call(Error, 'prepareStackTrace');"
         "  const saved = Error.prepareStackTrace;"
+        "  const kept = [];"
         "  try {"
         "    for (let i = 0; i < rounds; i++) {"
         "      (function () { outside(); })();"
+        "      for (let j = (i * 7) % 13; j > 0; j--) kept.push({ j });"
         "      Error.prepareStackTrace = function () { inside(); return ''; };"
         "      (function () { return new Error('probe').stack; })();"
         "      Error.prepareStackTrace = saved;"
@@ -127,12 +137,11 @@ bool StackTraceFlag::Find(v8::Isolate* isolate, v8::Local<v8::Context> context, 
       return !runner.As<v8::Function>()->Call(context, v8::Undefined(isolate), 3, argv).IsEmpty();
     };
     bool ran = probe(kRounds);
-    if (ran && Candidates() > 1) {
+    for (int more = 0; ran && more < kMaxMoreProbes && Candidates() > 1; more++) {
       std::ptrdiff_t settled = known_offset.load();
-      if (settled < 0 || static_cast<std::size_t>(settled) >= size_ || !candidate_[settled]) {
-        expected_rounds_ += kMoreRounds;
-        ran = probe(kMoreRounds);
-      }
+      if (settled >= 0 && static_cast<std::size_t>(settled) < size_ && candidate_[settled]) break;
+      expected_rounds_ += kMoreRounds;
+      ran = probe(kMoreRounds);
     }
     if (!ran) {
       *error = "the prepareStackTrace probe threw";
