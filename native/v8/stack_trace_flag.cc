@@ -89,6 +89,10 @@ bool StackTraceFlag::Find(v8::Isolate* isolate, v8::Local<v8::Context> context, 
   candidate_.assign(size_, true);
   rounds_ = 0;
   expected_rounds_ = kRounds;
+  // Whether an offset an earlier probe settled is still a candidate here.
+  auto is_candidate = [&](std::ptrdiff_t offset) {
+    return offset >= 0 && static_cast<std::size_t>(offset) < size_ && candidate_[offset];
+  };
   {
     v8::HandleScope scope(isolate);
     v8::Context::Scope context_scope(context);
@@ -138,8 +142,7 @@ bool StackTraceFlag::Find(v8::Isolate* isolate, v8::Local<v8::Context> context, 
     };
     bool ran = probe(kRounds);
     for (int more = 0; ran && more < kMaxMoreProbes && Candidates() > 1; more++) {
-      std::ptrdiff_t settled = known_offset.load();
-      if (settled >= 0 && static_cast<std::size_t>(settled) < size_ && candidate_[settled]) break;
+      if (is_candidate(known_offset.load())) break;
       expected_rounds_ += kMoreRounds;
       ran = probe(kMoreRounds);
     }
@@ -159,7 +162,7 @@ bool StackTraceFlag::Find(v8::Isolate* isolate, v8::Local<v8::Context> context, 
   std::ptrdiff_t known = known_offset.load();
   if (count == 1 && known < 0) {
     known_offset.compare_exchange_strong(known, static_cast<std::ptrdiff_t>(found));
-  } else if (count > 1 && known >= 0 && static_cast<std::size_t>(known) < size_ && candidate_[known]) {
+  } else if (count > 1 && is_candidate(known)) {
     found = static_cast<std::size_t>(known);
     count = 1;
   }
