@@ -391,8 +391,10 @@ const SCALE_MEASURES = [
   { key: 'roundtrip_ns', what: 'resume() + suspend(), cycling through all', unit: 'ns' },
   { key: 'create_run_ns', what: 'new Generator(fn).resume() to the end (pooled stack)', unit: 'ns' },
   { key: 'minor_gc_ms', what: 'minor GC', unit: 'ms' },
+  { key: 'minor_gc_after_lap_ms', what: 'minor GC after resuming every one', unit: 'ms' },
   { key: 'full_gc_ms', what: 'full GC', unit: 'ms' },
   { key: 'rss_kib', what: 'RSS (anonymous) per suspended generator', unit: 'KiB' },
+  { key: 'pagetables_kib', what: 'page tables per suspended generator', unit: 'KiB' },
 ];
 function scaleCounts(metrics) {
   if (metrics.max_suspended == null) return [];

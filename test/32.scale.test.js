@@ -100,6 +100,36 @@ describe('scale', function () {
     assert.ok(fallbackKib > 8, `${fallbackKib.toFixed(2)} KiB per suspended generator with V8's handle blocks`);
   });
 
+  // docs/DESIGN.md 5, "Page tables": a stack's touched top page needs a page
+  // of page tables for its 2 MiB of address space; stacks carved next to
+  // each other share it (and the guard region below a stack lies in its
+  // neighbour's), so the cost per generator falls with the stack size.
+  it('a suspended shallow generator costs at most ~2 KiB of page tables on a 1 MiB stack and ~0.25 KiB on a 128 KiB one: neighbouring stacks share them', async function () {
+    if (!rssMeasurable || N < 1000) this.skip();  // under emulation the page tables are qemu's
+    const perGenerator = (stackSize) => `
+      const { Generator, suspend } = require(process.env.FRINGE_ROOT);
+      const pageTableBytes = () => 1024 * Number(/VmPTE:\\s+(\\d+) kB/.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8'))[1]);
+      const held = [];
+      const make = () => {
+        const g = new Generator(() => { for (;;) suspend(); }, ${stackSize});
+        g.resume();
+        held.push(g);
+      };
+      for (let i = 0; i < 200; i++) make();  // the first chunk's start
+      const before = pageTableBytes();
+      for (let i = 0; i < ${N}; i++) make();
+      console.log((pageTableBytes() - before) / ${N} / 1024);
+    `;
+    const sizes = [1 << 20, 128 << 10];
+    const results = await Promise.all(sizes.map((size) => spawnNode(['-e', perGenerator(size)])));
+    results.forEach((result) => assert.equal(result.status, 0, explain(result)));
+    const [defaultKib, smallKib] = results.map((result) => Number(result.stdout));
+    // 4 KiB per 2 MiB of stacks, and the page-table pages above them (one
+    // per GiB): 2.0 and 0.25, with room for what else the process maps.
+    assert.ok(defaultKib > 1.5 && defaultKib <= 2.25, `${defaultKib.toFixed(3)} KiB of page tables per generator on 1 MiB stacks`);
+    assert.ok(smallKib <= 0.4, `${smallKib.toFixed(3)} KiB of page tables per generator on 128 KiB stacks`);
+  });
+
   // mapping_budget.cc: chunks are shared by every thread's stacks, under one
   // lock; slots are carved, given back (MADV_DONTNEED) and whole chunks
   // unmapped while other threads carve from their neighbours.

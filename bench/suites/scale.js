@@ -8,11 +8,19 @@
 //   create_fresh_stack_us   new Generator(body).resume() to its first suspend
 //                           and kept suspended: every one maps (or carves) a
 //                           fresh stack. Per generator, from 0 to the stage.
+//   create_run_ns           new Generator(fn).resume() to the end (pooled),
+//                           the suspended ones settled (after a full GC and
+//                           scavenges that leave them skipped: DESIGN 4)
 //   roundtrip_ns            resume() + suspend() of one of them, cycling
 //                           through all: the other suspended ones around.
-//   create_run_ns           new Generator(fn).resume() to the end (pooled)
-//   minor_gc_ms, full_gc_ms gc({ type: 'minor' }) and gc(): medians
+//   minor_gc_after_lap_ms   the scavenge right after those round trips: it
+//                           visits every generator resumed since the last
+//                           (so does the one after it; then they are settled)
+//   minor_gc_ms, full_gc_ms gc({ type: 'minor' }) and gc(): medians, settled
 //   rss_kib                 RSS (anonymous) over stage 0's, per suspended generator
+//   pagetables_kib          the kernel's page tables (VmPTE) over stage 0's, per
+//                           suspended generator: not in RSS, but memory all the
+//                           same (4 KiB for each 2 MiB of address space touched)
 //
 // Keys: scale_<measure>_<count> (count "max" for the last stage), with
 // max_suspended the largest count reached; and the report's names for some:
@@ -37,11 +45,19 @@ function timeMs(fn, samples) {
   return median(times);
 }
 
-// Resident anonymous memory (RssAnon), as bench/suites/gc.js measures it.
-function rssAfterGc() {
+// Resident anonymous memory (RssAnon), as bench/suites/gc.js measures it,
+// and the page tables (VmPTE), after full GCs.
+function memoryAfterGc() {
   gc();
   gc();
-  return 1024 * Number(/RssAnon:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
+  const status = fs.readFileSync('/proc/self/status', 'utf8');
+  const kib = (field) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)[1]);
+  return { rss: 1024 * kib('RssAnon'), pageTables: 1024 * kib('VmPTE') };
+}
+
+function settle() {
+  gc();
+  for (let i = 0; i < 4; i++) gc({ type: 'minor' });
 }
 
 // Warm up code and the pool, so that stage 0 includes them.
@@ -62,7 +78,7 @@ const held = [];
 let createdNs = 0n;
 let failed = null;
 const out = {};
-let baseRss = 0;
+let base = null;
 let reached = 0;
 
 for (const stage of STAGES) {
@@ -86,28 +102,37 @@ for (const stage of STAGES) {
   const name = stage === MAX && stage > 10000 ? 'max' : String(stage);
   if (count > 0) out[`scale_create_fresh_stack_us_${name}`] = +(Number(createdNs) / 1e3 / count).toFixed(3);
 
-  // Round trips through all of them (at least 20 000 in all).
-  const laps = count === 0 ? 0 : Math.max(1, Math.ceil(20000 / count));
-  if (count > 0) {
-    const t1 = now();
-    for (let lap = 0; lap < laps; lap++) for (let i = 0; i < count; i++) held[i].resume();
-    out[`scale_roundtrip_ns_${name}`] = +(Number(now() - t1) / (laps * count)).toFixed(1);
-  }
+  // A full GC first: the creations may have started incremental marking
+  // (V8's heap limit, the external-memory report), and while it runs every
+  // scavenge also does marking steps (1-7 ms at 200 000, not the
+  // scavenge's own cost). Then settle (scavenge_filter.h), so that what
+  // follows is timed with the suspended generators at rest.
+  settle();
   const t2 = now();
   for (let i = 0; i < 10000; i++) new Generator(() => i).resume();
   out[`scale_create_run_ns_${name}`] = +(Number(now() - t2) / 10000).toFixed(1);
 
-  // A full GC first: the creations may have started incremental marking
-  // (V8's heap limit, the external-memory report), and while it runs every
-  // scavenge also does marking steps (1-7 ms at 200 000, not the
-  // scavenge's own cost). Then settle (scavenge_filter.h).
-  gc();
-  for (let i = 0; i < 4; i++) gc({ type: 'minor' });
+  // Round trips through all of them (at least 20 000 in all). Each one
+  // resumed may now hold young objects, so the next two scavenges visit it
+  // again: the first is timed, as what a lap through all costs later.
+  const laps = count === 0 ? 0 : Math.max(1, Math.ceil(20000 / count));
+  if (count > 0) {
+    settle();
+    const t1 = now();
+    for (let lap = 0; lap < laps; lap++) for (let i = 0; i < count; i++) held[i].resume();
+    out[`scale_roundtrip_ns_${name}`] = +(Number(now() - t1) / (laps * count)).toFixed(1);
+    out[`scale_minor_gc_after_lap_ms_${name}`] = +timeMs(() => gc({ type: 'minor' }), 1).toFixed(4);
+  }
+
+  settle();
   out[`scale_minor_gc_ms_${name}`] = +timeMs(() => gc({ type: 'minor' }), 20).toFixed(4);
   out[`scale_full_gc_ms_${name}`] = +timeMs(() => gc(), count >= 100000 ? 3 : 7).toFixed(4);
-  const rss = rssAfterGc();
-  if (stage === 0) baseRss = rss;
-  else out[`scale_rss_kib_${name}`] = +((rss - baseRss) / count / 1024).toFixed(2);
+  const memory = memoryAfterGc();
+  if (stage === 0) base = memory;
+  else {
+    out[`scale_rss_kib_${name}`] = +((memory.rss - base.rss) / count / 1024).toFixed(2);
+    out[`scale_pagetables_kib_${name}`] = +((memory.pageTables - base.pageTables) / count / 1024).toFixed(2);
+  }
   reached = count;
   if (failed) break;
 }
