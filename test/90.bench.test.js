@@ -107,6 +107,10 @@ describe('npm run bench (short mode)', function () {
   it('runs the scale suite up to its largest count, and plots it in scale.svg', () => {
     assert.equal(metrics.max_suspended, 12000);
     for (const count of ['0', '1000', '10000', 'max']) assert.ok(metrics[`scale_full_gc_ms_${count}`] > 0, count);
+    for (const count of ['1000', '10000', 'max']) {
+      assert.ok(metrics[`scale_minor_gc_after_lap_ms_${count}`] > 0, count);
+      assert.ok(Number.isFinite(metrics[`scale_pagetables_kib_${count}`]), count);
+    }
     assert.equal(metrics.create_fresh_stack_us, metrics.scale_create_fresh_stack_us_10000);
     assert.ok(['guard-region', 'mprotect'].includes(metrics.stack_guard));
     const md = fs.readFileSync(path.join(dir, 'out', 'RESULTS.md'), 'utf8');
@@ -114,7 +118,7 @@ describe('npm run bench (short mode)', function () {
     assert.match(md, /\| full GC \(ms\) \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
     const svg = fs.readFileSync(path.join(dir, 'out', 'scale.svg'), 'utf8');
     assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    assert.equal((svg.match(/<polyline /g) || []).length, 6, 'one curve per measure');
+    assert.equal((svg.match(/<polyline /g) || []).length, 8, 'one curve per measure');
   });
 
   it('writes the report and the chart, showing the skipped peers', () => {
