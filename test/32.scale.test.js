@@ -100,10 +100,10 @@ describe('scale', function () {
     assert.ok(fallbackKib > 8, `${fallbackKib.toFixed(2)} KiB per suspended generator with V8's handle blocks`);
   });
 
-  // docs/DESIGN.md 5, "Page tables": a stack's touched top page needs a page
-  // of page tables for its 2 MiB of address space; stacks carved next to
-  // each other share it (and the guard region below a stack lies in its
-  // neighbour's), so the cost per generator falls with the stack size.
+  // docs/DESIGN.md section 1, page tables: a stack's touched top page needs
+  // a page of page tables for its 2 MiB of address space; stacks carved
+  // next to each other share it (and the guard region below a stack lies in
+  // its neighbour's), so the cost per generator falls with the stack size.
   it('a suspended shallow generator costs at most ~2 KiB of page tables on a 1 MiB stack and ~0.25 KiB on a 128 KiB one: neighbouring stacks share them', async function () {
     if (!rssMeasurable || N < 1000) this.skip();  // under emulation the page tables are qemu's
     const perGenerator = (stackSize) => `
