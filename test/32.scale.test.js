@@ -135,6 +135,26 @@ describe('scale', function () {
       `${smallKib.toFixed(3)} KiB of page tables per generator on 128 KiB stacks (${sharedKib(128 << 10).toFixed(3)} shared)`);
   });
 
+  // Runtime::Teardown gives a thread's stacks back at once
+  // (BudgetedStack::ReleaseMany): the chunks it leaves empty are unmapped
+  // whole, without giving each slot's pages back first.
+  it('a worker that ends with 4 000 generators suspended unmaps the chunks it leaves empty; the main thread\'s generators in shared chunks run on (plain, and --stress-scavenge=10)', async function () {
+    if (binding.stackGuard !== 'guard-region') this.skip();  // no chunks without guard regions
+    const fixture = path.join(__dirname, 'fixtures', 'worker-teardown-stacks.js');
+    const env = { TEARDOWN_GENERATORS: String(scaled(4000, 400)) };
+    for (const flags of [[], ['--stress-scavenge=10']]) {
+      const result = await spawnNode([...flags, fixture], { env });
+      assert.equal(result.status, 0, explain(result));
+      const ok = /^ok (\d+) (\d+) (\d+) (\d+)$/m.exec(result.stdout);
+      assert.ok(ok, explain(result));
+      const [checked, before, during, after] = ok.slice(1).map(Number);
+      assert.equal(checked, 600);
+      assert.ok(during > before + 5, `chunk mappings ${before} before the worker, ${during} with it`);
+      // Each size may keep one empty chunk (release() keeps the last with room).
+      assert.ok(after <= before + 3, `chunk mappings ${before} before the worker, ${during} with it, ${after} after`);
+    }
+  });
+
   // mapping_budget.cc: chunks are shared by every thread's stacks, under one
   // lock; slots are carved, given back (MADV_DONTNEED) and whole chunks
   // unmapped while other threads carve from their neighbours.

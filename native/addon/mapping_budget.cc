@@ -229,4 +229,53 @@ void BudgetedStack::release() {
   }
 }
 
+void BudgetedStack::ReleaseMany(BudgetedStack* stacks, std::size_t count) {
+  // The slots each chunk gives back here. A chunk whose other slots are all
+  // free then has no user but this call: taken off the list of chunks with
+  // room under the lock, nobody can carve from it, and it is unmapped
+  // whole. Any other slot goes back one by one (release()): its pages are
+  // given back before its bit is freed, since once freed another thread may
+  // take it.
+  std::unordered_map<StackChunk*, std::uint64_t> returned;
+  for (std::size_t i = 0; i < count; i++) {
+    if (stacks[i].chunk_ != nullptr) returned[stacks[i].chunk_] |= std::uint64_t{1} << stacks[i].slot_;
+  }
+  std::vector<StackChunk*> unmapped;
+  {
+    std::lock_guard<std::mutex> lock(chunks_lock);
+    for (auto& [chunk, slots] : returned) {
+      if ((chunk->free | slots) != chunk->all()) continue;
+      std::vector<StackChunk*>& partial = partial_chunks()[chunk->usable];
+      // As in release(): the last chunk of its size with room stays.
+      const bool listed = chunk->free != 0;
+      if (partial.size() <= (listed ? 1u : 0u)) continue;
+      if (listed) {
+        for (std::size_t i = 0; i < partial.size(); i++) {
+          if (partial[i] == chunk) {
+            partial[i] = partial.back();
+            partial.pop_back();
+            break;
+          }
+        }
+      }
+      unmapped.push_back(chunk);
+    }
+  }
+  std::unordered_map<StackChunk*, bool> going;
+  for (StackChunk* chunk : unmapped) going[chunk] = true;
+  for (std::size_t i = 0; i < count; i++) {
+    BudgetedStack& stack = stacks[i];
+    if (stack.chunk_ == nullptr || going.count(stack.chunk_) == 0) {
+      stack.release();
+      continue;
+    }
+    stack.chunk_ = nullptr;
+    stack.valgrind_ = ValgrindStackRegistration();
+    guard_pages::remove(std::exchange(stack.guard_slot_, -1));
+    stack.limit_ = nullptr;
+    stack.size_ = 0;
+  }
+  for (StackChunk* chunk : unmapped) UnmapChunk(chunk);
+}
+
 }  // namespace fringe

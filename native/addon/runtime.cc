@@ -300,7 +300,10 @@ Coroutine* Runtime::TakeCollected() {
 void Runtime::Teardown() {
   // No JavaScript runs any more: suspended generators cannot be unwound.
   // Take their states off the isolate's list (the ThreadManager would
-  // otherwise walk or free memory that is ours) and unmap their stacks.
+  // otherwise walk or free memory that is ours) and unmap their stacks, all
+  // at once at the end (BudgetedStack::ReleaseMany: whole chunks).
+  std::vector<BudgetedStack> stacks;
+  stacks.reserve(all_.size() + pool_.size());
   for (Coroutine* co : all_) {
     if (co->fiber != nullptr) {
       // An OsStack's object may still be collected after this (its weak
@@ -308,6 +311,7 @@ void Runtime::Teardown() {
       // generator that is gone.
       if (StackBox* box = co->fiber->box) box->user = nullptr;
       co->fiber->v8_state.Discard();
+      stacks.push_back(std::move(co->fiber->stack));
       DeleteFiber(co->fiber);
     }
     co->owner.Reset();
@@ -319,9 +323,11 @@ void Runtime::Teardown() {
   free_coroutines_.clear();
   for (Fiber* fiber : pool_) {
     fiber->v8_state.Discard();  // a parked fiber holds fiberMain's scopes
+    stacks.push_back(std::move(fiber->stack));
     DeleteFiber(fiber);
   }
   pool_.clear();
+  BudgetedStack::ReleaseMany(stacks.data(), stacks.size());
 }
 
 }  // namespace fringe
