@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace fringe {
@@ -261,8 +262,7 @@ void BudgetedStack::ReleaseMany(BudgetedStack* stacks, std::size_t count) {
       unmapped.push_back(chunk);
     }
   }
-  std::unordered_map<StackChunk*, bool> going;
-  for (StackChunk* chunk : unmapped) going[chunk] = true;
+  const std::unordered_set<StackChunk*> going(unmapped.begin(), unmapped.end());
   for (std::size_t i = 0; i < count; i++) {
     BudgetedStack& stack = stacks[i];
     if (stack.chunk_ == nullptr || going.count(stack.chunk_) == 0) {
