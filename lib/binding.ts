@@ -52,6 +52,12 @@ export interface Stats {
   skippedStates: number;
   /** Kernel mappings held by stacks (and the chunks they are carved from), process-wide. */
   stackMappings: number;
+  /**
+   * Process-wide: the system calls that gave carved stacks' pages back (MADV_DONTNEED, or one
+   * process_madvise for many), and the stacks they covered.
+   */
+  pageReleaseCalls: number;
+  pageReleaseSlots: number;
 }
 
 /** report(): see lib/generator.ts, GeneratorReport. `generators[i][0]` is the addon's CoroutineState. */

@@ -42,7 +42,7 @@ v8::Local<v8::Function> SetMethod(v8::Local<v8::Context> context, v8::Local<v8::
 
 v8::Local<v8::Object> Record(AddonState* state, v8::Isolate* isolate, std::initializer_list<const char*> fields,
                              v8::Local<v8::Value>* values) {
-  constexpr std::size_t kMaximumFields = 8;
+  constexpr std::size_t kMaximumFields = 12;
   v8::Local<v8::Name> keys[kMaximumFields];
   std::size_t count = 0;
   for (const char* field : fields) {
@@ -219,10 +219,13 @@ void Stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
       number(runtime ? runtime->scavenge_filter().filtered_scavenges() : 0),  // scavenges that skipped some
       number(runtime ? runtime->scavenge_filter().skipped_states() : 0),      // states they skipped
       number(MappingBudget::Held()),  // kernel mappings held by stacks, process-wide
+      number(BudgetedStack::page_release_calls()),  // system calls that gave carved slots' pages back
+      number(BudgetedStack::page_release_slots()),  // the slots they covered
   };
   v8::Local<v8::Object> stats = Record(state, isolate,
                                        {"liveGenerators", "pooledStacks", "poolLimit", "settledStates",
-                                        "filteredScavenges", "skippedStates", "stackMappings"},
+                                        "filteredScavenges", "skippedStates", "stackMappings", "pageReleaseCalls",
+                                        "pageReleaseSlots"},
                                        values);
   info.GetReturnValue().Set(stats);
 }

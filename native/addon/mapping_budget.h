@@ -85,7 +85,17 @@ class BudgetedStack {
   /// slot: most of the time of a teardown with many generators suspended).
   static void ReleaseMany(BudgetedStack* stacks, std::size_t count);
 
+  /// Process-wide, for tests: the system calls that gave carved slots'
+  /// pages back (MADV_DONTNEED), and the slots they covered. Where the
+  /// kernel takes many ranges in one process_madvise (Linux 6.13+),
+  /// ReleaseMany makes one call per kMaxRangesPerCall slots.
+  static std::uint64_t page_release_calls();
+  static std::uint64_t page_release_slots();
+
  private:
+  /// Gives the slot back to its chunk once its pages are gone.
+  void ReturnSlot();
+
   OsStack own_;
   StackChunk* chunk_ = nullptr;
   std::size_t slot_ = 0;
