@@ -482,6 +482,7 @@ void Reap(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Status(state, StatusSlot::kSlowPath) &= ~SlowPathBit(SlowPathReason::kCollected);
   if (!state->runtime) return;
   Runtime* runtime = state->runtime.get();
+  Runtime::StackReleaseBatch batch(runtime);  // the stacks of those that finish, all at once
   while (Coroutine* co = runtime->TakeCollected()) {
     co->resume_async_id = static_cast<double>(node::AsyncHooksGetExecutionAsyncId(isolate));
     // A suspended generator is unwound like return(): its pending suspend()

@@ -76,7 +76,16 @@ Fiber* Runtime::NewFiber(BudgetedStack stack) {
 void Runtime::DeleteFiber(Fiber* fiber) {
   isolate_->AdjustAmountOfExternalAllocatedMemory(-fiber->accounted);
   fibers_--;
-  delete fiber;  // unmaps the stack, frees the handle-scope memory
+  if (release_batches_ > 0 && fiber->stack) {
+    batched_stacks_.push_back(std::move(fiber->stack));
+    if (batched_stacks_.size() >= kReleaseBatch) ReleaseBatchedStacks();
+  }
+  delete fiber;  // unmaps the stack (unless batched), frees the handle-scope memory
+}
+
+void Runtime::ReleaseBatchedStacks() {
+  BudgetedStack::ReleaseMany(batched_stacks_.data(), batched_stacks_.size());
+  batched_stacks_.clear();
 }
 
 Fiber* Runtime::TakeFiber(std::size_t size, std::error_code& error, std::string* message) {
@@ -125,6 +134,7 @@ void Runtime::RetireParked(Fiber* fiber) {
 }
 
 void Runtime::set_pool_limit(std::size_t limit) {
+  StackReleaseBatch batch(this);
   pool_limit_ = limit;
   while (pool_.size() > limit) {
     Fiber* fiber = pool_.back();

@@ -239,6 +239,24 @@ class Runtime {
   /// Called when the environment goes away: no JavaScript can run any more.
   void Teardown();
 
+  /// While one exists, the stacks of fibers deleted are given back together
+  /// when the last one ends (or every kReleaseBatch stacks), with
+  /// BudgetedStack::ReleaseMany: reaping collected generators or shrinking
+  /// the pool frees many stacks at once, and giving back each one's pages
+  /// on its own costs a TLB shootdown per stack (mapping_budget.cc).
+  class StackReleaseBatch {
+   public:
+    explicit StackReleaseBatch(Runtime* runtime) : runtime_(runtime) { runtime_->release_batches_++; }
+    ~StackReleaseBatch() {
+      if (--runtime_->release_batches_ == 0) runtime_->ReleaseBatchedStacks();
+    }
+    StackReleaseBatch(const StackReleaseBatch&) = delete;
+    StackReleaseBatch& operator=(const StackReleaseBatch&) = delete;
+
+   private:
+    Runtime* runtime_;
+  };
+
   void set_owner(void* owner) { owner_ = owner; }
   void* owner() const { return owner_; }
 
@@ -250,6 +268,7 @@ class Runtime {
   void ReleaseFiber(Fiber* fiber);  // back to the pool, or deleted
   void RetireParked(Fiber* fiber);  // lets fiberMain return, then deletes
   void DeleteFiber(Fiber* fiber);
+  void ReleaseBatchedStacks();
   static void Entry(std::uintptr_t arg, void* sender_sp);
   // On a suspended fiber that was switched to by CaptureStack rather than
   // resumed: captures, switches back, and waits again, until a real resume.
@@ -267,6 +286,9 @@ class Runtime {
   std::size_t fibers_ = 0;    // live fibers: suspended, running, pooled
   std::vector<Fiber*> pool_;  // default-size fibers free for the next generator: parked or never started
   std::size_t pool_limit_ = 64;
+  int release_batches_ = 0;                    // StackReleaseBatch scopes open
+  std::vector<BudgetedStack> batched_stacks_;  // stacks of fibers deleted inside them
+  static constexpr std::size_t kReleaseBatch = 1024;
   std::int64_t accounted_bytes_;  // per fiber reported in full (kAccountedBytes...)
   std::size_t accounted_full_;    // fibers reported in full: kExternalGrowthForGc / accounted_bytes_
   Coroutine* collected_ = nullptr;
