@@ -9,6 +9,9 @@
 //   node bench/limits.js runs       pending runs until run() throws
 //   node bench/limits.js create     cost of creating and running a generator,
 //                                   by where its stack comes from
+//   node bench/limits.js ending     cost of a generator that suspends and is
+//                                   ended with return(), against one dropped
+//                                   for the GC to find and unwind
 //
 // Each measurement runs in a fresh process (a clean heap, and no code
 // compiled by an earlier measurement); depths are the median of 5 processes.
@@ -85,6 +88,25 @@ if (mode === '--create') {
   process.exit(0);
 }
 
+if (mode === '--ending') {
+  // 50 000 generators that suspend once; each ended at once (its stack goes
+  // back to the pool for the next), or dropped (collected, then unwound at
+  // a later creation: meanwhile each new one needs a fresh stack).
+  const { Generator, suspend } = require(path.join(__dirname, '..'));
+  const N = 50000;
+  for (let i = 0; i < 2000; i++) new Generator(() => i).resume();
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) {
+    const generator = new Generator(() => {
+      for (;;) suspend();
+    });
+    generator.resume();
+    if (arg === 'return') generator.return();
+  }
+  console.log(Number(process.hrtime.bigint() - start) / N);
+  process.exit(0);
+}
+
 function child(args) {
   const result = spawnSync(process.execPath, [__filename, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr}`);
@@ -108,6 +130,19 @@ if (what === 'all' || what === 'create') {
   console.log(`  default size, pooled stack           ${r.pooled.toFixed(0).padStart(7)} ns`);
   console.log(`  256 KiB, a stack mapped per generator ${r.sized.toFixed(0).padStart(6)} ns`);
   console.log(`  256 KiB, one OsStack reused          ${r.osStack.toFixed(0).padStart(7)} ns`);
+}
+if (what === 'all' || what === 'ending') {
+  // Alternating processes, so that both see the same machine.
+  const returned = [];
+  const dropped = [];
+  for (let i = 0; i < 3; i++) {
+    returned.push(Number(child(['--ending', 'return'])));
+    dropped.push(Number(child(['--ending', 'drop'])));
+  }
+  const [r, d] = [median(returned), median(dropped)];
+  console.log('\na generator that suspends once, 50 000 in a loop (median of 3 processes each):');
+  console.log(`  ended with return()                  ${(r / 1000).toFixed(2).padStart(7)} µs`);
+  console.log(`  dropped, collected and unwound       ${(d / 1000).toFixed(2).padStart(7)} µs  (${(d / r).toFixed(1)}x)`);
 }
 if (what === 'all' || what === 'runs') {
   const fs = require('node:fs');
