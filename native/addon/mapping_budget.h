@@ -79,16 +79,18 @@ class BudgetedStack {
   bool carved() const { return chunk_ != nullptr; }
   /// Unmaps now (or gives a carved slot back); idempotent.
   void release();
-  /// Gives back many stacks at once (a runtime's teardown), leaving each
-  /// empty. A chunk they leave empty is unmapped as a whole, without first
-  /// giving back each slot's pages (MADV_DONTNEED, and its TLB shootdown, per
-  /// slot: most of the time of a teardown with many generators suspended).
+  /// Gives back many stacks at once (a runtime's teardown; a reap, see
+  /// Runtime::StackReleaseBatch), leaving each empty. A chunk they leave
+  /// empty is unmapped as a whole, without first giving back each slot's
+  /// pages (MADV_DONTNEED, and its TLB shootdown, per slot: most of the time
+  /// of a teardown with many generators suspended); the other slots' pages
+  /// go in as few calls as the kernel takes.
   static void ReleaseMany(BudgetedStack* stacks, std::size_t count);
 
   /// Process-wide, for tests: the system calls that gave carved slots'
   /// pages back (MADV_DONTNEED), and the slots they covered. Where the
   /// kernel takes many ranges in one process_madvise (Linux 6.13+),
-  /// ReleaseMany makes one call per kMaxRangesPerCall slots.
+  /// ReleaseMany makes one call per 1 024 slots.
   static std::uint64_t page_release_calls();
   static std::uint64_t page_release_slots();
 
