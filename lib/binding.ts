@@ -98,6 +98,11 @@ export interface Binding {
    */
   readonly stackGuard: 'guard-region' | 'mprotect';
   /**
+   * Whether the pages of many freed stacks go back in one process_madvise (probed once: Linux 6.13+, unless
+   * seccomp refuses it; FRINGE_FAULT_INJECTION=process_madvise_refused says no), or one madvise each.
+   */
+  readonly batchedPageRelease: boolean;
+  /**
    * Where each fiber's first V8 handle block lives: "stack" (the top of its stack, sharing a page with its first
    * frames) or "v8" (V8 allocates it, where fringe could not measure V8's handle blocks: docs/DESIGN.md, section 4).
    */

@@ -424,6 +424,9 @@ void Initialize(v8::Local<v8::Object> exports, v8::Local<v8::Context> context) {
   exports->Set(context, String(isolate, "stackGuard"),
                String(isolate, guard_method() == GuardMethod::kGuardRegion ? "guard-region" : "mprotect"))
       .Check();
+  // Whether freed stacks' pages go back many per system call (mapping_budget.h).
+  exports->Set(context, String(isolate, "batchedPageRelease"), v8::Boolean::New(isolate, BudgetedStack::batched_page_release()))
+      .Check();
 }
 
 }  // namespace binding

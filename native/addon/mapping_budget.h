@@ -91,6 +91,9 @@ class BudgetedStack {
   /// pages back (MADV_DONTNEED), and the slots they covered. Where the
   /// kernel takes many ranges in one process_madvise (Linux 6.13+),
   /// ReleaseMany makes one call per 1 024 slots.
+  /// Whether this kernel drops the pages of many ranges in one
+  /// process_madvise (probed once; Linux 6.13+ unless seccomp refuses it).
+  static bool batched_page_release();
   static std::uint64_t page_release_calls();
   static std::uint64_t page_release_slots();
 
