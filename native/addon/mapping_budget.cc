@@ -115,10 +115,10 @@ std::atomic<std::uint64_t> drop_slots{0};
 // to 1 024 ranges per call (it accepts MADV_DONTNEED on the caller's own
 // memory from Linux 6.13), and recent kernels flush once per call: on this
 // VM's 6.18, a 1 MiB slot with one page touched took 19 us alone and 7-9 us
-// in a call of 1 024. Where it refuses (older kernels, qemu-user, seccomp),
-// (batched_page_release) or stops part way, the rest go one madvise each:
-// dropping a page twice is harmless. The pidfd is opened per call, not cached: after a fork a
-// cached one would name the parent.
+// in a call of 1 024. Where it does not work (batched_page_release: older
+// kernels, qemu-user, seccomp), or a call stops part way, the rest go one
+// madvise each: dropping a page twice is harmless. The pidfd is opened per
+// call, not cached: after a fork a cached one would name the parent.
 void DropPages(const iovec* ranges, std::size_t count) {
   constexpr std::size_t kMaxRangesPerCall = 1024;  // UIO_MAXIOV
   std::size_t done = 0;

@@ -87,13 +87,13 @@ class BudgetedStack {
   /// go in as few calls as the kernel takes.
   static void ReleaseMany(BudgetedStack* stacks, std::size_t count);
 
-  /// Process-wide, for tests: the system calls that gave carved slots'
-  /// pages back (MADV_DONTNEED), and the slots they covered. Where the
-  /// kernel takes many ranges in one process_madvise (Linux 6.13+),
-  /// ReleaseMany makes one call per 1 024 slots.
   /// Whether this kernel drops the pages of many ranges in one
   /// process_madvise (probed once; Linux 6.13+ unless seccomp refuses it).
   static bool batched_page_release();
+  /// Process-wide, for tests: the system calls that gave carved slots'
+  /// pages back (MADV_DONTNEED), and the slots they covered. Where the
+  /// kernel takes many ranges in one process_madvise, ReleaseMany makes
+  /// one call per 1 024 slots.
   static std::uint64_t page_release_calls();
   static std::uint64_t page_release_slots();
 
