@@ -12,6 +12,9 @@
 //   node bench/limits.js ending     cost of a generator that suspends and is
 //                                   ended with return(), against one dropped
 //                                   for the GC to find and unwind
+//   node bench/limits.js kept       cost of creating 10 000 generators that
+//                                   stay suspended: on fresh stacks, against
+//                                   stacks a warmed pool holds
 //
 // Each measurement runs in a fresh process (a clean heap, and no code
 // compiled by an earlier measurement); depths are the median of 5 processes.
@@ -107,6 +110,38 @@ if (mode === '--ending') {
   process.exit(0);
 }
 
+if (mode === '--kept') {
+  // Both sides first make 10 000 generators, let each suspend and end them
+  // with return(). With Generator.poolSize raised to 10 000 their fibers
+  // (stacks with the pages they touched) stay in the pool ('warm'); with the
+  // default 64 all but 64 are unmapped ('fresh'). Then 10 000 more are made
+  // and kept suspended: from the pool, or each on a fresh stack.
+  const { Generator, suspend } = require(path.join(__dirname, '..'));
+  const N = 10000;
+  if (arg === 'warm') Generator.poolSize = N;
+  const body = () => {
+    for (;;) suspend();
+  };
+  const first = [];
+  for (let i = 0; i < N; i++) {
+    const generator = new Generator(body);
+    generator.resume();
+    first.push(generator);
+  }
+  for (const generator of first) generator.return();
+  const kept = [];
+  const faults = process.resourceUsage().minorPageFault;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) {
+    const generator = new Generator(body);
+    generator.resume();
+    kept.push(generator);
+  }
+  const ns = Number(process.hrtime.bigint() - start) / N;
+  console.log(JSON.stringify({ ns, faults: (process.resourceUsage().minorPageFault - faults) / N }));
+  process.exit(0);
+}
+
 function child(args) {
   const result = spawnSync(process.execPath, [__filename, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr}`);
@@ -143,6 +178,21 @@ if (what === 'all' || what === 'ending') {
   console.log('\na generator that suspends once, 50 000 in a loop (median of 3 processes each):');
   console.log(`  ended with return()                  ${(r / 1000).toFixed(2).padStart(7)} µs`);
   console.log(`  dropped, collected and unwound       ${(d / 1000).toFixed(2).padStart(7)} µs  (${(d / r).toFixed(1)}x)`);
+}
+if (what === 'all' || what === 'kept') {
+  // Alternating processes, so that both see the same machine.
+  const fresh = [];
+  const warm = [];
+  for (let i = 0; i < 3; i++) {
+    fresh.push(JSON.parse(child(['--kept', 'fresh'])));
+    warm.push(JSON.parse(child(['--kept', 'warm'])));
+  }
+  const byTime = (runs) => median(runs.map((run) => run.ns));
+  const faults = (runs) => median(runs.map((run) => run.faults)).toFixed(2);
+  const [f, w] = [byTime(fresh), byTime(warm)];
+  console.log('\n10 000 generators made and kept suspended (median of 3 processes each):');
+  console.log(`  each on a fresh stack                ${(f / 1000).toFixed(2).padStart(7)} µs  ${faults(fresh)} page faults each`);
+  console.log(`  from a pool warmed to 10 000         ${(w / 1000).toFixed(2).padStart(7)} µs  ${faults(warm)} page faults each  (fresh / warm: ${(f / w).toFixed(1)})`);
 }
 if (what === 'all' || what === 'runs') {
   const fs = require('node:fs');

@@ -551,6 +551,33 @@ describe('Generator.poolSize', () => {
     }
     assert.equal(Generator.poolSize, before);
   });
+
+  it('warmed with 300 ended generators, gives their stacks and touched pages to the next 300 that stay suspended', () => {
+    // docs/API.md: raising poolSize, then making and ending generators, pays
+    // for later generators' stacks ahead of time.
+    const result = runScript(`
+      const { Generator, suspend, report } = require(process.env.FRINGE_ROOT);
+      const N = 300;
+      const body = () => { for (;;) suspend(); };
+      const keepSuspended = () => Array.from({ length: N }, () => { const g = new Generator(body); g.resume(); return g; });
+      Generator.poolSize = N;
+      for (const g of keepSuspended()) g.return();
+      const warmed = report();
+      const kept = keepSuspended();
+      const after = report();
+      console.log(JSON.stringify({ warmed, after, kept: kept.length }));
+    `);
+    assert.equal(result.status, 0, explain(result));
+    const { warmed, after } = JSON.parse(result.stdout);
+    assert.equal(warmed.pooled, 300);
+    assert.equal(warmed.live, 0);
+    assert.equal(after.pooled, 0);
+    assert.equal(after.live, 300);
+    // No stack was mapped for them, and their pages were resident already.
+    assert.equal(after.stackBytesMapped, warmed.stackBytesMapped);
+    assert.ok(warmed.stackBytesTouched >= 300 * 4096, JSON.stringify(warmed));
+    assert.ok(after.stackBytesTouched <= warmed.stackBytesTouched * 1.1, JSON.stringify({ warmed, after }));
+  });
 });
 
 describe('OsStack ownership', () => {
