@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 'use strict';
-// The numbers docs/API.md ("Choosing a stack size") and docs/async.md
-// (Limits) quote: how deep a typical recursive body gets on a stack of each
-// size, and how many run()s can wait at once.
+// The numbers docs/API.md ("Choosing a stack size", "Generator.poolSize",
+// "Collection") and docs/async.md (Limits) quote: how deep a typical
+// recursive body gets on a stack of each size, how many run()s can wait at
+// once, and what creating and ending generators costs.
 //
 //   node bench/limits.js            both
 //   node bench/limits.js depth      frames per stack size
