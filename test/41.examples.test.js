@@ -3,13 +3,14 @@
 // (`node examples/<name>.js`), with their output checked.
 
 const assert = require('node:assert/strict');
-const { execFile } = require('node:child_process');
+const { execFile, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
+const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { root } = require('./helpers/child');
-const { slower } = require('./helpers/emulation');
+const { slower, scaled } = require('./helpers/emulation');
 
 /**
  * Runs an example; resolves with { code, stdout, stderr } (the event loop
@@ -133,6 +134,48 @@ describe('examples/pull-parser.js', () => {
       assert.equal(result.stderr.trim(), "line 2: expected ')', got ;");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('examples/line-server.js', () => {
+  it('serves clients that all stay connected at once, each handler waiting in readLine(), every answer right', async () => {
+    const clients = scaled(2000, 100);
+    const result = await example('line-server.js', ['--clients', String(clients)]);
+    assert.equal(result.code, 0, explain(result));
+    assert.deepEqual(result.stdout.trimEnd().split('\n'), [
+      `${clients} connections open at once, ${clients} handlers waiting in readLine()`,
+      `${clients * 3} lines answered, 0 wrong`,
+    ]);
+  });
+
+  it('with --port, serves a client of its own: running totals, errors for bad lines, the end at "quit"', async () => {
+    const server = spawn(process.execPath, [path.join(root, 'examples', 'line-server.js'), '--port', '0'], { cwd: root });
+    try {
+      let stderr = '';
+      server.stderr.on('data', (data) => (stderr += data));
+      const port = await new Promise((resolve, reject) => {
+        let out = '';
+        server.stdout.on('data', (data) => {
+          out += data;
+          const found = /serving on 127\.0\.0\.1:(\d+)\n/.exec(out);
+          if (found) resolve(Number(found[1]));
+        });
+        server.on('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
+      });
+      // All lines at once: the handler reads them one by one from the chunks.
+      const replies = await new Promise((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.write('add 2\nadd 3.5\nfoo bar\nadd x\nquit\nadd 1\n'));
+        let data = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk) => (data += chunk));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(data));
+      });
+      assert.equal(replies, '2\n5.5\nerror: "foo bar"\nerror: "add x"\n');
+      assert.equal(stderr, '');
+    } finally {
+      server.kill();
     }
   });
 });
