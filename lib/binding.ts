@@ -58,6 +58,12 @@ export interface Stats {
    */
   pageReleaseCalls: number;
   pageReleaseSlots: number;
+  /**
+   * Stacks of suspended (or pooled) generators, idle since the full GC before the last, whose pages below their
+   * frames were given back after a full GC (Runtime::TrimIdleStacks): all of them where batchedPageRelease, else only
+   * those with a page resident there.
+   */
+  trimmedStacks: number;
 }
 
 /** report(): see lib/generator.ts, GeneratorReport. `generators[i][0]` is the addon's CoroutineState. */

@@ -68,7 +68,7 @@ describe('the JS<->C++ contract', () => {
     assert.deepStrictEqual([info.size, info.base, info.limit, info.inUse, info.released], [stack.size, stack.base, stack.limit, false, false]);
     assert.equal(info.base - info.limit, BigInt(info.size));
     const stats = binding.stats();
-    assert.deepStrictEqual(Object.keys(stats), ['liveGenerators', 'pooledStacks', 'poolLimit', 'settledStates', 'filteredScavenges', 'skippedStates', 'stackMappings', 'pageReleaseCalls', 'pageReleaseSlots']);
+    assert.deepStrictEqual(Object.keys(stats), ['liveGenerators', 'pooledStacks', 'poolLimit', 'settledStates', 'filteredScavenges', 'skippedStates', 'stackMappings', 'pageReleaseCalls', 'pageReleaseSlots', 'trimmedStacks']);
     assert.equal(stats.poolLimit, Generator.poolSize);
     const g = new Generator(() => suspend(), stack);
     g.resume();

@@ -322,8 +322,9 @@ void Discard(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 // generator[kStackUsage](): { used, belowLimit }: bytes of the generator's
-// stack ever touched, counted from where its frames start (below its first
-// handle block), and the bytes below V8's JS limit among them.
+// stack touched (ever, or since an idle generator's deep pages were given
+// back: Runtime::TrimIdleStacks), counted from where its frames start (below
+// its first handle block), and the bytes below V8's JS limit among them.
 // Untouched pages of a fresh mapping read as zeros, so the deepest non-zero
 // word marks the high-water mark. For tests and diagnostics.
 void StackUsage(const v8::FunctionCallbackInfo<v8::Value>& info) {

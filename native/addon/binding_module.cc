@@ -221,11 +221,12 @@ void Stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
       number(MappingBudget::Held()),  // kernel mappings held by stacks, process-wide
       number(BudgetedStack::page_release_calls()),  // system calls that gave carved slots' pages back
       number(BudgetedStack::page_release_slots()),  // the slots they covered
+      number(runtime ? runtime->trimmed_stacks() : 0),  // idle stacks whose deep pages went back
   };
   v8::Local<v8::Object> stats = Record(state, isolate,
                                        {"liveGenerators", "pooledStacks", "poolLimit", "settledStates",
                                         "filteredScavenges", "skippedStates", "stackMappings", "pageReleaseCalls",
-                                        "pageReleaseSlots"},
+                                        "pageReleaseSlots", "trimmedStacks"},
                                        values);
   info.GetReturnValue().Set(stats);
 }

@@ -119,7 +119,7 @@ std::atomic<std::uint64_t> drop_slots{0};
 // kernels, qemu-user, seccomp), or a call stops part way, the rest go one
 // madvise each: dropping a page twice is harmless. The pidfd is opened per
 // call, not cached: after a fork a cached one would name the parent.
-void DropPages(const iovec* ranges, std::size_t count) {
+void DropRanges(const iovec* ranges, std::size_t count) {
   constexpr std::size_t kMaxRangesPerCall = 1024;  // UIO_MAXIOV
   std::size_t done = 0;
 #if defined(SYS_pidfd_open) && defined(SYS_process_madvise)
@@ -251,7 +251,7 @@ void BudgetedStack::release() {
   // Gives the touched pages back; the guard region stays (MADV_DONTNEED
   // keeps guard markers), so a reused slot needs no new one.
   const iovec pages{limit_, size_};
-  DropPages(&pages, 1);
+  DropRanges(&pages, 1);
   ReturnSlot();
 }
 
@@ -322,7 +322,7 @@ void BudgetedStack::ReleaseMany(BudgetedStack* stacks, std::size_t count) {
     BudgetedStack& stack = stacks[i];
     if (stack.chunk_ != nullptr && going.count(stack.chunk_) == 0) pages.push_back(iovec{stack.limit_, stack.size_});
   }
-  DropPages(pages.data(), pages.size());
+  DropRanges(pages.data(), pages.size());
   for (std::size_t i = 0; i < count; i++) {
     BudgetedStack& stack = stacks[i];
     if (stack.chunk_ == nullptr) {
@@ -374,6 +374,8 @@ bool BudgetedStack::batched_page_release() {
   }();
   return works;
 }
+
+void BudgetedStack::DropPages(const iovec* ranges, std::size_t count) { DropRanges(ranges, count); }
 
 std::uint64_t BudgetedStack::page_release_calls() { return drop_calls.load(std::memory_order_relaxed); }
 std::uint64_t BudgetedStack::page_release_slots() { return drop_slots.load(std::memory_order_relaxed); }

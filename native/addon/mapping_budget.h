@@ -26,6 +26,8 @@
 #ifndef FRINGE_ADDON_MAPPING_BUDGET_H
 #define FRINGE_ADDON_MAPPING_BUDGET_H
 
+#include <sys/uio.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -96,6 +98,10 @@ class BudgetedStack {
   /// one call per 1 024 slots.
   static std::uint64_t page_release_calls();
   static std::uint64_t page_release_slots();
+  /// Gives back the pages of `count` ranges of stacks, in as few system
+  /// calls as the kernel takes (process_madvise where batched_page_release(),
+  /// else a madvise each). Counted in page_release_calls/slots, a range as a slot.
+  static void DropPages(const iovec* ranges, std::size_t count);
 
  private:
   /// Gives the slot back to its chunk once its pages are gone.

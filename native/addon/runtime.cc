@@ -2,6 +2,10 @@
 
 #include "runtime.h"
 
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -43,9 +47,76 @@ Runtime::Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHook
   default_microtasks_ = isolate->GetCurrentContext()->GetMicrotaskQueue();
   home_context_.Reset(isolate, isolate->GetCurrentContext());
   v8_.InitThread(&root_);
+  for (RanLink& list : ran_lists_) list.prev = list.next = &list;
+  isolate->AddGCEpilogueCallback(&Runtime::AfterFullGc, this, v8::kGCTypeMarkSweepCompact);
 }
 
-Runtime::~Runtime() = default;
+Runtime::~Runtime() { isolate_->RemoveGCEpilogueCallback(&Runtime::AfterFullGc, this); }
+
+void Runtime::Unlink(RanLink* link) {
+  if (link->next == nullptr) return;
+  link->prev->next = link->next;
+  link->next->prev = link->prev;
+  link->prev = link->next = nullptr;
+}
+
+void Runtime::NoteRan(Fiber* fiber) {
+  Unlink(&fiber->ran);
+  RanLink& list = ran_lists_[interval_ & 1];
+  fiber->ran.next = list.next;
+  fiber->ran.prev = &list;
+  list.next->prev = &fiber->ran;
+  list.next = &fiber->ran;
+  fiber->ran_interval = interval_;
+}
+
+void Runtime::AfterFullGc(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
+  static_cast<Runtime*>(data)->TrimIdleStacks();
+}
+
+void Runtime::TrimIdleStacks() {
+  // The list of the interval before this one: fibers that have not run
+  // since it ended (a resume since moved them to this interval's list).
+  RanLink& idle = ran_lists_[(interval_ - 1) & 1];
+  interval_++;  // the emptied list becomes the new interval's
+  if (idle.next == &idle) return;
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  std::vector<iovec> ranges;
+  std::vector<Fiber*> busy;
+  while (idle.next != &idle) {
+    Fiber* fiber = idle.next->fiber;
+    Unlink(&fiber->ran);
+    // Running since before that interval ended (a body that has not
+    // suspended since, one waiting in a resume() of its own, or the fiber
+    // a capture runs on, whose coroutine stays kSuspended): it is running
+    // in this one too.
+    if (fiber == current_ || (fiber->coroutine != nullptr && fiber->coroutine->state == CoroutineState::kRunning)) {
+      busy.push_back(fiber);
+      continue;
+    }
+    // Suspended, or parked in the pool; with its stack.
+    const bool waiting = fiber->coroutine != nullptr ? fiber->coroutine->state == CoroutineState::kSuspended
+                                                     : fiber->started && !fiber->finished;
+    if (!waiting || !fiber->stack) continue;
+    const auto low = reinterpret_cast<std::uintptr_t>(fiber->stack.limit());
+    const std::uintptr_t keep = (reinterpret_cast<std::uintptr_t>(fiber->sp) & ~(page - 1)) - kTrimSlackPages * page;
+    if (keep <= low) continue;
+    // Batched, a range with nothing resident costs the kernel a walk of its
+    // page tables and no TLB flush: 0.3 us a stack in one process_madvise,
+    // against 0.85 for a mincore first. One madvise each costs more than a
+    // mincore, so there the many that never went deeper are skipped.
+    unsigned char resident = 0;
+    if (!BudgetedStack::batched_page_release() &&
+        (mincore(reinterpret_cast<void*>(keep - page), page, &resident) != 0 || (resident & 1) == 0)) {
+      continue;
+    }
+    ranges.push_back({reinterpret_cast<void*>(low), keep - low});
+  }
+  for (Fiber* fiber : busy) NoteRan(fiber);
+  if (ranges.empty()) return;
+  BudgetedStack::DropPages(ranges.data(), ranges.size());
+  trimmed_stacks_ += ranges.size();
+}
 
 Fiber* Runtime::NewFiber(BudgetedStack stack) {
   auto* fiber = new Fiber(this, v8_);
@@ -74,6 +145,7 @@ Fiber* Runtime::NewFiber(BudgetedStack stack) {
 }
 
 void Runtime::DeleteFiber(Fiber* fiber) {
+  Unlink(&fiber->ran);
   isolate_->AdjustAmountOfExternalAllocatedMemory(-fiber->accounted);
   fibers_--;
   if (release_batches_ > 0 && fiber->stack) {
@@ -181,6 +253,8 @@ Coroutine* Runtime::NewCoroutine(StackBox* box, std::size_t size, double id, std
 void Runtime::CaptureStack(Coroutine* co, CaptureRequest* request) {
   request->requester = current_;
   co->capture = request;
+  // V8's walk of its frames runs below them: as a run, it counts.
+  if (co->fiber->ran_interval != interval_) NoteRan(co->fiber);
   // Not a resume: co->resumer stays null, so the switch does not splice the
   // fiber's call stack onto ours, and co->state stays kSuspended.
   SwitchTo(co->fiber, false);

@@ -62,8 +62,18 @@ struct ExecutionContext : V8Context {
   bool exiting = false;               // process.exit() / 'exit' listeners began here
 };
 
+struct Fiber;
+
+/// A fiber's place in the Runtime's list of fibers that ran in one interval
+/// between full GCs (Runtime::TrimIdleStacks).
+struct RanLink {
+  RanLink* prev = nullptr;
+  RanLink* next = nullptr;  // null: in no list
+  Fiber* fiber = nullptr;
+};
+
 struct Fiber : ExecutionContext {
-  Fiber(Runtime* runtime, V8Switch& v8) : ExecutionContext(runtime, v8, true) {}
+  Fiber(Runtime* runtime, V8Switch& v8) : ExecutionContext(runtime, v8, true) { ran.fiber = this; }
   BudgetedStack stack;
   StackBox* box = nullptr;      // the JS OsStack the stack belongs to, if any
   void** link = nullptr;        // the stack's call-stack splicing slot
@@ -72,6 +82,8 @@ struct Fiber : ExecutionContext {
   bool started = false;         // fiberMain is on its stack (parked or busy)
   bool finished = false;        // fiberMain returned: delete, never reuse
   std::int64_t accounted = 0;   // external memory reported to V8 for it (Runtime::NewFiber)
+  std::uint32_t ran_interval = 0;  // the interval between full GCs it last ran in (Runtime::NoteRan)
+  RanLink ran;                     // in the list of that interval's fibers, until it is trimmed
 };
 
 enum class CoroutineState : int { kFresh = 0, kSuspended = 1, kRunning = 2, kDone = 3 };
@@ -260,6 +272,9 @@ class Runtime {
   void set_owner(void* owner) { owner_ = owner; }
   void* owner() const { return owner_; }
 
+  /// Stacks whose pages below the frames were given back (TrimIdleStacks).
+  std::uint64_t trimmed_stacks() const { return trimmed_stacks_; }
+
  private:
   Runtime(v8::Isolate* isolate, const V8Layout& layout, const IsolateHooks& hooks, const JoinStack& join_stack,
           bool* formatting_stack_trace);
@@ -275,6 +290,26 @@ class Runtime {
   __attribute__((noinline, cold)) void ServeCaptures(Coroutine* co);
   void RunFiber(Fiber* fiber);
   inline void SwitchTo(ExecutionContext* target, bool leaving_for_good);
+  // Touched pages below an idle fiber's frames, given back after full GCs.
+  // A stack keeps resident every page its deepest call ever touched: a
+  // generator that once recursed deep, or whose body called into something
+  // deep (a socket write goes through a dozen frames), keeps those pages
+  // while it waits, though its frames now take a page or two. After each
+  // full GC, the fibers that ran in the interval before the last one and
+  // not since (idle for a whole interval between full GCs: a waiting
+  // connection, not one resumed in a loop) that are suspended or parked
+  // give back their pages more than kTrimSlackPages below their stack
+  // pointer, where nothing lives; what they touch again reads as zeros.
+  // The ranges go in one batch (BudgetedStack::DropPages); where the
+  // kernel takes one madvise each, a mincore first (is the page just below
+  // the slack resident?) skips the many that never went deeper. Only fibers
+  // that ran are visited: those on the two interval lists (ran_lists_),
+  // which a resume moves a fiber to, so a GC with many generators suspended
+  // and idle pays nothing here.
+  static void AfterFullGc(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags, void* data);
+  void TrimIdleStacks();
+  __attribute__((noinline)) void NoteRan(Fiber* fiber);
+  static void Unlink(RanLink* link);
 
   v8::Isolate* isolate_;
   V8Switch v8_;  // before root_: contexts hold its filter
@@ -297,6 +332,10 @@ class Runtime {
   std::vector<Coroutine*> free_coroutines_;  // memory of deleted ones, for reuse
   v8::Global<v8::Function> fiber_main_;  // lib's loop that runs bodies
   void* owner_ = nullptr;
+  static constexpr std::size_t kTrimSlackPages = 1;
+  std::uint32_t interval_ = 1;  // full GCs so far, plus one (Fiber::ran_interval 0: never ran)
+  RanLink ran_lists_[2];        // circular, by interval parity: the fibers that ran last in it
+  std::uint64_t trimmed_stacks_ = 0;
 };
 
 // --- The switch, inlined into its callers -----------------------------------
@@ -332,6 +371,7 @@ __attribute__((always_inline)) inline void Runtime::Resume(Coroutine* co, Resume
   co->state = CoroutineState::kRunning;
   co->join_base = join_stack_.Depth(home_context_);
   co->resumed_in_microtasks = default_microtasks_ != nullptr && default_microtasks_->IsRunningMicrotasks();
+  if (__builtin_expect(co->fiber->ran_interval != interval_, 0)) NoteRan(co->fiber);
   SwitchTo(co->fiber, false);
   co->resumer = nullptr;
   co->resume_call = nullptr;
