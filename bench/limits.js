@@ -16,6 +16,9 @@
 //   node bench/limits.js kept       cost of creating 10 000 generators that
 //                                   stay suspended: on fresh stacks, against
 //                                   stacks a warmed pool holds
+//   node bench/limits.js connections  examples/line-server.js with 5 000
+//                                   clients at once: one run() per
+//                                   connection against one async function
 //
 // Each measurement runs in a fresh process (a clean heap, and no code
 // compiled by an earlier measurement); depths are the median of 5 processes.
@@ -194,6 +197,23 @@ if (what === 'all' || what === 'kept') {
   console.log('\n10 000 generators made and kept suspended (median of 3 processes each):');
   console.log(`  each on a fresh stack                ${(f / 1000).toFixed(2).padStart(7)} µs  ${faults(fresh)} page faults each`);
   console.log(`  from a pool warmed to 10 000         ${(w / 1000).toFixed(2).padStart(7)} µs  ${faults(warm)} page faults each  (fresh / warm: ${(f / w).toFixed(1)})`);
+}
+if (what === 'all' || what === 'connections') {
+  // Alternating processes, so that both see the same machine.
+  const example = path.join(__dirname, '..', 'examples', 'line-server.js');
+  const measure = (handler) => {
+    const result = spawnSync(process.execPath, ['--expose-gc', example, '--clients', '5000', '--handler', handler, '--stats'], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`line-server.js --handler ${handler}: ${result.stderr}`);
+    return JSON.parse(result.stdout.trim().split('\n').at(-1));
+  };
+  const runs = { run: [], async: [] };
+  for (let i = 0; i < 3; i++) for (const handler of ['run', 'async']) runs[handler].push(measure(handler));
+  const ms = (h) => median(runs[h].map((r) => r.ms));
+  const kib = (h) => median(runs[h].map((r) => r.rssPerConnectionKiB));
+  console.log('\nexamples/line-server.js, 5 000 clients connected at once, 3 lines each (median of 3 processes each):');
+  console.log(`  one run() per connection (readLine() waits)    ${ms('run').toFixed(0).padStart(6)} ms  ${kib('run').toFixed(1).padStart(5)} KiB RSS per connection`);
+  console.log(`  one async function per connection (awaits)     ${ms('async').toFixed(0).padStart(6)} ms  ${kib('async').toFixed(1).padStart(5)} KiB RSS per connection`);
+  console.log(`  run() / async                                  ${(ms('run') / ms('async')).toFixed(2).padStart(6)}x     ${(kib('run') - kib('async')).toFixed(1).padStart(5)} KiB more per connection`);
 }
 if (what === 'all' || what === 'runs') {
   const fs = require('node:fs');

@@ -12,9 +12,16 @@
 //                                             check every answer
 //   node examples/line-server.js --clients N  the same with N clients
 //   node examples/line-server.js --port P     serve on 127.0.0.1:P until stopped
+//   --handler async                           the same handler written with
+//                                             async/await, for comparison
+//   --stats                                   a last line of JSON: the time
+//                                             taken and the memory per
+//                                             connection (bench/limits.js)
 
 const net = require('node:net');
 const { run, wait, report } = require('..');
+
+let reading = 0; // handlers waiting for a chunk in readLine(), of either kind
 
 /** Lines from a socket, read synchronously inside run(): null at its end. */
 function lineReader(socket) {
@@ -28,7 +35,9 @@ function lineReader(socket) {
         buffered = buffered.slice(end + 1);
         return line;
       }
+      reading++;
       const { value, done } = wait(chunks.next());
+      reading--;
       if (done) return null;
       buffered += value.toString('utf8');
     }
@@ -52,10 +61,47 @@ function serve(socket) {
   socket.end();
 }
 
-function startServer(port) {
+/** serve() as it is written without run(): every function that waits is async. */
+function lineReaderAsync(socket) {
+  const chunks = socket[Symbol.asyncIterator]();
+  let buffered = '';
+  return async () => {
+    for (;;) {
+      const end = buffered.indexOf('\n');
+      if (end >= 0) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 1);
+        return line;
+      }
+      reading++;
+      const { value, done } = await chunks.next();
+      reading--;
+      if (done) return null;
+      buffered += value.toString('utf8');
+    }
+  };
+}
+async function serveAsync(socket) {
+  const readLine = lineReaderAsync(socket);
+  let total = 0;
+  for (let line; (line = await readLine()) !== null;) {
+    const [command, argument] = line.split(' ');
+    if (command === 'quit') break;
+    if (command === 'add' && Number.isFinite(Number(argument))) {
+      total += Number(argument);
+      socket.write(`${total}\n`);
+    } else {
+      socket.write(`error: ${JSON.stringify(line)}\n`);
+    }
+  }
+  socket.end();
+}
+
+function startServer(port, handler) {
   const server = net.createServer((socket) => {
-    socket.on('error', () => {}); // a client that resets; its run() ends with the stream
-    run(() => serve(socket)).catch((error) => console.error(error));
+    socket.on('error', () => {}); // a client that resets; its handler ends with the stream
+    const served = handler === 'async' ? serveAsync(socket) : run(() => serve(socket));
+    served.catch((error) => console.error(error));
   });
   return new Promise((resolve) => server.listen({ port, host: '127.0.0.1', backlog: 4096 }, () => resolve(server)));
 }
@@ -84,9 +130,12 @@ const ask = (socket, line) =>
     socket.write(`${line}\n`);
   });
 
-async function demo(count) {
-  const server = await startServer(0);
+async function demo(count, handler, stats) {
+  const server = await startServer(0, handler);
   const { port } = server.address();
+  const start = process.hrtime.bigint();
+  const rssBefore = stats ? residentAfterGc() : 0;
+  let rssPerConnection = 0;
   try {
     // Connected in batches, so that the listen backlog never overflows.
     const clients = [];
@@ -95,7 +144,7 @@ async function demo(count) {
     }
     const steps = [(i) => i, () => 1, (i) => 2 * i];
     let wrong = 0;
-    let waiting = 0;
+    let waiting = '';
     for (const [round, step] of steps.entries()) {
       const answers = await Promise.all(clients.map((client, i) => ask(client, `add ${step(i)}`)));
       answers.forEach((answer, i) => {
@@ -103,17 +152,32 @@ async function demo(count) {
         if (answer !== String(expected)) wrong++;
       });
       // Every connection's handler is now back in readLine(), waiting.
-      if (round === 0) waiting = report().suspended;
+      if (round === 0) {
+        waiting = `${reading} handlers waiting in readLine()`;
+        if (handler === 'run') waiting += `, ${report().suspended} generators suspended`;
+        if (stats) rssPerConnection = (residentAfterGc() - rssBefore) / count;
+      }
     }
     const closed = clients.map((client) => new Promise((resolve) => client.on('close', resolve)));
     for (const client of clients) client.end('quit\n');
     await Promise.all(closed);
-    console.log(`${count} connections open at once, ${waiting} handlers waiting in readLine()`);
+    console.log(`${count} connections open at once, ${waiting}`);
     console.log(`${count * steps.length} lines answered, ${wrong} wrong`);
     if (wrong !== 0) process.exitCode = 1;
+    if (stats) {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      console.log(JSON.stringify({ ms, rssPerConnectionKiB: rssPerConnection / 1024 }));
+    }
   } finally {
     server.close();
   }
+}
+
+/** Anonymous resident memory (RssAnon) after a full GC, where --expose-gc gives one. */
+function residentAfterGc() {
+  globalThis.gc?.();
+  const status = require('node:fs').readFileSync('/proc/self/status', 'utf8');
+  return 1024 * Number(/RssAnon:\s+(\d+) kB/.exec(status)[1]);
 }
 
 const args = process.argv.slice(2);
@@ -121,11 +185,14 @@ const option = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : undefined;
 };
+const handlerIndex = args.indexOf('--handler');
+const handler = handlerIndex >= 0 ? args[handlerIndex + 1] : 'run';
+if (handler !== 'run' && handler !== 'async') throw new Error(`--handler run|async, not ${handler}`);
 const port = option('--port');
 if (port !== undefined) {
-  startServer(port).then((server) => console.log(`serving on 127.0.0.1:${server.address().port}`));
+  startServer(port, handler).then((server) => console.log(`serving on 127.0.0.1:${server.address().port}`));
 } else {
-  demo(option('--clients') ?? 2000).catch((error) => {
+  demo(option('--clients') ?? 2000, handler, args.includes('--stats')).catch((error) => {
     console.error(error);
     process.exitCode = 1;
   });

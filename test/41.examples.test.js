@@ -144,9 +144,23 @@ describe('examples/line-server.js', () => {
     const result = await example('line-server.js', ['--clients', String(clients)]);
     assert.equal(result.code, 0, explain(result));
     assert.deepEqual(result.stdout.trimEnd().split('\n'), [
+      `${clients} connections open at once, ${clients} handlers waiting in readLine(), ${clients} generators suspended`,
+      `${clients * 3} lines answered, 0 wrong`,
+    ]);
+  });
+
+  it('does the same with its handler written with async/await (--handler async), and --stats adds a line of JSON', async () => {
+    const clients = scaled(500, 50);
+    const result = await example('line-server.js', ['--clients', String(clients), '--handler', 'async', '--stats']);
+    assert.equal(result.code, 0, explain(result));
+    const lines = result.stdout.trimEnd().split('\n');
+    assert.deepEqual(lines.slice(0, 2), [
       `${clients} connections open at once, ${clients} handlers waiting in readLine()`,
       `${clients * 3} lines answered, 0 wrong`,
     ]);
+    const stats = JSON.parse(lines[2]);
+    assert.deepEqual(Object.keys(stats), ['ms', 'rssPerConnectionKiB']);
+    assert.ok(stats.ms > 0, lines[2]);
   });
 
   it('with --port, serves a client of its own: running totals, errors for bad lines, the end at "quit"', async () => {
