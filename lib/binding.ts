@@ -53,8 +53,8 @@ export interface Stats {
   /** Kernel mappings held by stacks (and the chunks they are carved from), process-wide. */
   stackMappings: number;
   /**
-   * Process-wide: the system calls that gave carved stacks' pages back (MADV_DONTNEED, or one
-   * process_madvise for many), and the stacks they covered.
+   * Process-wide: the system calls that gave stacks' pages back (MADV_DONTNEED, or one process_madvise for many:
+   * freed carved slots, and idle stacks trimmed after full GCs), and the stacks they covered.
    */
   pageReleaseCalls: number;
   pageReleaseSlots: number;

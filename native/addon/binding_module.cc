@@ -219,7 +219,7 @@ void Stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
       number(runtime ? runtime->scavenge_filter().filtered_scavenges() : 0),  // scavenges that skipped some
       number(runtime ? runtime->scavenge_filter().skipped_states() : 0),      // states they skipped
       number(MappingBudget::Held()),  // kernel mappings held by stacks, process-wide
-      number(BudgetedStack::page_release_calls()),  // system calls that gave carved slots' pages back
+      number(BudgetedStack::page_release_calls()),  // system calls that gave stacks' pages back (freed, trimmed)
       number(BudgetedStack::page_release_slots()),  // the slots they covered
       number(runtime ? runtime->trimmed_stacks() : 0),  // idle stacks whose deep pages went back
   };
