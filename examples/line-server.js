@@ -23,23 +23,39 @@ const { run, wait, report } = require('..');
 
 let reading = 0; // handlers waiting for a chunk in readLine(), of either kind
 
+/** The first whole line in `buffer.text`, taken out of it, or null while there is none. */
+function takeLine(buffer) {
+  const end = buffer.text.indexOf('\n');
+  if (end < 0) return null;
+  const line = buffer.text.slice(0, end);
+  buffer.text = buffer.text.slice(end + 1);
+  return line;
+}
+
+/** What a connection whose running total is `total` answers to `line`: null for "quit". */
+function answer(total, line) {
+  const [command, argument] = line.split(' ');
+  if (command === 'quit') return null;
+  if (command === 'add' && Number.isFinite(Number(argument))) {
+    const sum = total + Number(argument);
+    return { total: sum, reply: `${sum}\n` };
+  }
+  return { total, reply: `error: ${JSON.stringify(line)}\n` };
+}
+
 /** Lines from a socket, read synchronously inside run(): null at its end. */
 function lineReader(socket) {
   const chunks = socket[Symbol.asyncIterator]();
-  let buffered = '';
+  const buffer = { text: '' };
   return () => {
     for (;;) {
-      const end = buffered.indexOf('\n');
-      if (end >= 0) {
-        const line = buffered.slice(0, end);
-        buffered = buffered.slice(end + 1);
-        return line;
-      }
+      const line = takeLine(buffer);
+      if (line !== null) return line;
       reading++;
       const { value, done } = wait(chunks.next());
       reading--;
       if (done) return null;
-      buffered += value.toString('utf8');
+      buffer.text += value.toString('utf8');
     }
   };
 }
@@ -49,14 +65,10 @@ function serve(socket) {
   const readLine = lineReader(socket);
   let total = 0;
   for (let line; (line = readLine()) !== null;) {
-    const [command, argument] = line.split(' ');
-    if (command === 'quit') break;
-    if (command === 'add' && Number.isFinite(Number(argument))) {
-      total += Number(argument);
-      socket.write(`${total}\n`);
-    } else {
-      socket.write(`error: ${JSON.stringify(line)}\n`);
-    }
+    const answered = answer(total, line);
+    if (answered === null) break;
+    total = answered.total;
+    socket.write(answered.reply);
   }
   socket.end();
 }
@@ -64,20 +76,16 @@ function serve(socket) {
 /** serve() as it is written without run(): every function that waits is async. */
 function lineReaderAsync(socket) {
   const chunks = socket[Symbol.asyncIterator]();
-  let buffered = '';
+  const buffer = { text: '' };
   return async () => {
     for (;;) {
-      const end = buffered.indexOf('\n');
-      if (end >= 0) {
-        const line = buffered.slice(0, end);
-        buffered = buffered.slice(end + 1);
-        return line;
-      }
+      const line = takeLine(buffer);
+      if (line !== null) return line;
       reading++;
       const { value, done } = await chunks.next();
       reading--;
       if (done) return null;
-      buffered += value.toString('utf8');
+      buffer.text += value.toString('utf8');
     }
   };
 }
@@ -85,14 +93,10 @@ async function serveAsync(socket) {
   const readLine = lineReaderAsync(socket);
   let total = 0;
   for (let line; (line = await readLine()) !== null;) {
-    const [command, argument] = line.split(' ');
-    if (command === 'quit') break;
-    if (command === 'add' && Number.isFinite(Number(argument))) {
-      total += Number(argument);
-      socket.write(`${total}\n`);
-    } else {
-      socket.write(`error: ${JSON.stringify(line)}\n`);
-    }
+    const answered = answer(total, line);
+    if (answered === null) break;
+    total = answered.total;
+    socket.write(answered.reply);
   }
   socket.end();
 }
