@@ -80,7 +80,7 @@ void Runtime::TrimIdleStacks() {
   RanLink& idle = ran_lists_[(interval_ - 1) & 1];
   interval_++;  // the emptied list becomes the new interval's
   if (idle.next == &idle) return;
-  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto page = static_cast<std::uintptr_t>(page_size());
   std::vector<iovec> ranges;
   std::vector<Fiber*> busy;
   while (idle.next != &idle) {
